@@ -1,0 +1,283 @@
+/*
+** manifest.c - trace.json, parsed with cJSON, 64-bit integers exact.
+**
+** cJSON keeps numbers as doubles, exact only to 2^53, while nanosecond times
+** and session ids go beyond. So the number tokens of the text are located
+** first, in document order, and matched to cJSON's number items walked in
+** the same order: each integer is then read from its own digits.
+*/
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct span {
+  const char *ptr;
+  size_t len;
+} span;
+
+/* Spans of the number tokens of TEXT (which cJSON accepted), in order. */
+static size_t find_number_tokens(const char *text, size_t len, span *out,
+                                 size_t cap) {
+  size_t i = 0, n = 0;
+  while (i < len) {
+    char c = text[i];
+    if (c == '"') { /* skip a string, escapes included */
+      for (i++; i < len && text[i] != '"'; i++)
+        if (text[i] == '\\') i++;
+      i++;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t start = i;
+      while (i < len && strchr("+-.eE0123456789", text[i]) && text[i]) i++;
+      if (n < cap) out[n].ptr = text + start, out[n].len = i - start;
+      n++;
+    } else {
+      i++;
+    }
+  }
+  return n;
+}
+
+static size_t count_numbers(const cJSON *item) {
+  size_t n = cJSON_IsNumber(item) ? 1 : 0;
+  for (const cJSON *c = item->child; c; c = c->next) n += count_numbers(c);
+  return n;
+}
+
+/* Reads TOKEN as a plain JSON integer (no fraction, no exponent). */
+static int parse_integer(span token, int allow_negative, uint64_t *magnitude,
+                         int *negative) {
+  size_t i = 0;
+  uint64_t v = 0;
+  *negative = 0;
+  if (i < token.len && token.ptr[i] == '-') {
+    if (!allow_negative) return 0;
+    *negative = 1;
+    i++;
+  }
+  if (i == token.len) return 0;
+  for (; i < token.len; i++) {
+    unsigned d = (unsigned)(token.ptr[i] - '0');
+    if (d > 9) return 0;
+    if (v > (UINT64_MAX - d) / 10) return 0; /* overflow */
+    v = v * 10 + d;
+  }
+  *magnitude = v;
+  return 1;
+}
+
+/* The parse in progress: the document and each top-level member's token. */
+typedef struct parse_ctx {
+  const char *source;
+  cJSON *root;
+  span *member_token; /* per top-level member, for number members */
+  atf_error *err;
+} parse_ctx;
+
+static atf_status key_error(parse_ctx *ctx, const char *key, const char *what) {
+  return atf_fail(ctx->err, ATF_ERR_MANIFEST, ATF_NO_OFFSET, "%s: key \"%s\" %s",
+                  ctx->source, key, what);
+}
+
+/* The top-level member KEY, its index in *INDEX; NULL when absent. */
+static cJSON *member(parse_ctx *ctx, const char *key, size_t *index) {
+  size_t i = 0;
+  for (cJSON *c = ctx->root->child; c; c = c->next, i++)
+    if (c->string && strcmp(c->string, key) == 0) {
+      *index = i;
+      return c;
+    }
+  return NULL;
+}
+
+/* Reads KEY as an unsigned 64-bit integer into OUT (present flag set). */
+static atf_status get_u64(parse_ctx *ctx, const char *key, int required,
+                          atf_opt_u64 *out) {
+  size_t i;
+  int negative;
+  cJSON *item = member(ctx, key, &i);
+  out->present = 0;
+  if (!item) return required ? key_error(ctx, key, "is missing") : ATF_OK;
+  if (!cJSON_IsNumber(item) ||
+      !parse_integer(ctx->member_token[i], 0, &out->value, &negative))
+    return key_error(ctx, key,
+                     "must be an integer from 0 to 18446744073709551615");
+  out->present = 1;
+  return ATF_OK;
+}
+
+static atf_status get_string(parse_ctx *ctx, const char *key, char **out) {
+  size_t i;
+  cJSON *item = member(ctx, key, &i);
+  if (!item) return key_error(ctx, key, "is missing");
+  if (!cJSON_IsString(item)) return key_error(ctx, key, "must be a string");
+  *out = atf_strdup(item->valuestring);
+  return *out ? ATF_OK : atf_fail(ctx->err, ATF_ERR_NOMEM, ATF_NO_OFFSET,
+                                  "out of memory");
+}
+
+static atf_status get_pid(parse_ctx *ctx, atf_manifest *m) {
+  size_t i;
+  int negative;
+  uint64_t magnitude;
+  cJSON *item = member(ctx, "pid", &i);
+  if (!item) return ATF_OK;
+  if (!cJSON_IsNumber(item) ||
+      !parse_integer(ctx->member_token[i], 1, &magnitude, &negative) ||
+      magnitude > (negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
+    return key_error(ctx, "pid", "must be a 64-bit signed integer");
+  m->has_pid = 1;
+  m->pid = negative ? (int64_t)(0 - magnitude) : (int64_t)magnitude;
+  return ATF_OK;
+}
+
+static atf_status get_modules(parse_ctx *ctx, atf_manifest *m) {
+  size_t i, n = 0;
+  cJSON *item = member(ctx, "modules", &i);
+  if (item) {
+    if (!cJSON_IsArray(item))
+      return key_error(ctx, "modules", "must be an array of strings");
+    n = (size_t)cJSON_GetArraySize(item);
+    m->modules = calloc(n ? n : 1, sizeof *m->modules);
+    if (!m->modules) goto nomem;
+    for (cJSON *c = item->child; c; c = c->next) {
+      if (!cJSON_IsString(c))
+        return key_error(ctx, "modules", "must be an array of strings");
+      m->modules[m->module_count] = atf_strdup(c->valuestring);
+      if (!m->modules[m->module_count++]) goto nomem;
+    }
+  }
+  m->modules_json = item ? cJSON_PrintUnformatted(item) : atf_strdup("[]");
+  if (!m->modules_json) goto nomem;
+  return ATF_OK;
+nomem:
+  return atf_fail(ctx->err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
+}
+
+static atf_status parse_members(parse_ctx *ctx, atf_manifest *m) {
+  atf_opt_u64 start, end, count;
+  atf_status rc;
+  if ((rc = get_string(ctx, "os", &m->os)) ||
+      (rc = get_string(ctx, "arch", &m->arch)) ||
+      (rc = get_u64(ctx, "timeStartNs", 1, &start)) ||
+      (rc = get_u64(ctx, "timeEndNs", 1, &end)) ||
+      (rc = get_u64(ctx, "eventCount", 1, &count)) ||
+      (rc = get_pid(ctx, m)) ||
+      (rc = get_u64(ctx, "sessionId", 0, &m->session_id)) ||
+      (rc = get_u64(ctx, "bytesWritten", 0, &m->bytes_written)) ||
+      (rc = get_u64(ctx, "spanCount", 0, &m->span_count)) ||
+      (rc = get_u64(ctx, "firstEventOffset", 0, &m->first_event_offset)) ||
+      (rc = get_u64(ctx, "lastEventOffset", 0, &m->last_event_offset)) ||
+      (rc = get_u64(ctx, "eventsFileSize", 0, &m->events_file_size)) ||
+      (rc = get_modules(ctx, m)))
+    return rc;
+  m->time_start_ns = start.value;
+  m->time_end_ns = end.value;
+  m->event_count = count.value;
+  return ATF_OK;
+}
+
+/* Matches each top-level number member to its token in the text. */
+static atf_status locate_tokens(parse_ctx *ctx, const char *text, size_t len) {
+  size_t members = (size_t)cJSON_GetArraySize(ctx->root), total, next = 0, i;
+  span *tokens;
+  total = count_numbers(ctx->root);
+  tokens = malloc((total ? total : 1) * sizeof *tokens);
+  ctx->member_token = calloc(members ? members : 1, sizeof *ctx->member_token);
+  if (!tokens || !ctx->member_token) {
+    free(tokens);
+    return atf_fail(ctx->err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
+  }
+  if (find_number_tokens(text, len, tokens, total) != total) {
+    free(tokens);
+    return atf_fail(ctx->err, ATF_ERR_JSON, ATF_NO_OFFSET,
+                    "%s: cannot match the numbers of the text", ctx->source);
+  }
+  i = 0;
+  for (cJSON *c = ctx->root->child; c; c = c->next, i++) {
+    if (cJSON_IsNumber(c)) ctx->member_token[i] = tokens[next];
+    next += count_numbers(c);
+  }
+  free(tokens);
+  return ATF_OK;
+}
+
+atf_status atf_manifest_parse(const char *text, size_t len, const char *source,
+                              atf_manifest *out, atf_error *err) {
+  const char *parse_end = NULL;
+  parse_ctx ctx = {source, NULL, NULL, err};
+  atf_status rc;
+  memset(out, 0, sizeof *out);
+  if (len == 0)
+    return atf_fail(err, ATF_ERR_JSON, 0, "%s: empty file, not a JSON object",
+                    source);
+  ctx.root = cJSON_ParseWithLengthOpts(text, len, &parse_end, 0);
+  if (ctx.root) { /* only white space may follow the value */
+    while (parse_end < text + len && strchr(" \t\r\n", *parse_end) &&
+           *parse_end)
+      parse_end++;
+  }
+  if (!ctx.root || parse_end != text + len) {
+    uint64_t at = parse_end ? (uint64_t)(parse_end - text) : 0;
+    cJSON_Delete(ctx.root);
+    return atf_fail(err, ATF_ERR_JSON, at,
+                    "%s: byte offset %llu: malformed JSON", source,
+                    (unsigned long long)at);
+  }
+  out->root = ctx.root;
+  if (!cJSON_IsObject(ctx.root)) {
+    atf_manifest_free(out);
+    return atf_fail(err, ATF_ERR_MANIFEST, ATF_NO_OFFSET,
+                    "%s: the manifest must be a JSON object", source);
+  }
+  out->json = malloc(len + 1);
+  if (!out->json) {
+    atf_manifest_free(out);
+    return atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
+  }
+  memcpy(out->json, text, len);
+  out->json[len] = 0;
+  rc = locate_tokens(&ctx, text, len);
+  if (rc == ATF_OK) rc = parse_members(&ctx, out);
+  free(ctx.member_token);
+  if (rc != ATF_OK) atf_manifest_free(out);
+  return rc;
+}
+
+atf_status atf_manifest_load(const char *path, atf_manifest *out,
+                             atf_error *err) {
+  atf_map map;
+  atf_status rc;
+  memset(out, 0, sizeof *out);
+  rc = atf_map_open(path, &map, err);
+  if (rc != ATF_OK) return rc;
+  rc = atf_manifest_parse(map.size ? (const char *)map.data : "",
+                          (size_t)map.size, path, out, err);
+  atf_map_close(&map);
+  return rc;
+}
+
+void atf_manifest_free(atf_manifest *m) {
+  for (size_t i = 0; i < m->module_count; i++) free(m->modules[i]);
+  free(m->modules);
+  free(m->modules_json);
+  free(m->os);
+  free(m->arch);
+  free(m->json);
+  cJSON_Delete(m->root);
+  memset(m, 0, sizeof *m);
+}
+
+atf_status atf_manifest_duration_ns(const atf_manifest *m, uint64_t *out,
+                                    atf_error *err) {
+  if (m->time_end_ns < m->time_start_ns)
+    return atf_fail(err, ATF_ERR_RANGE, ATF_NO_OFFSET,
+                    "manifest: timeEndNs %llu precedes timeStartNs %llu",
+                    (unsigned long long)m->time_end_ns,
+                    (unsigned long long)m->time_start_ns);
+  *out = m->time_end_ns - m->time_start_ns;
+  return ATF_OK;
+}

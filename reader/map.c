@@ -1,0 +1,83 @@
+/*
+** map.c - read-only memory map of events.bin.
+**
+** The whole file is mapped once; the iterator and decoder read it in place.
+** Only regular files are accepted, and the file is opened O_NONBLOCK so that
+** a FIFO given by mistake fails at once instead of waiting for a writer.
+*/
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static void file_id_from_stat(const struct stat *st, atf_file_id *id) {
+  id->device = (uint64_t)st->st_dev;
+  id->inode = (uint64_t)st->st_ino;
+  id->size = (uint64_t)st->st_size;
+  id->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+static atf_status errno_failure(atf_error *err, const char *path,
+                                const char *what) {
+  int e = errno;
+  return atf_fail(err, e == ENOENT ? ATF_ERR_NOT_FOUND : ATF_ERR_IO,
+                  ATF_NO_OFFSET, "%s: cannot %s: %s", path, what, strerror(e));
+}
+
+atf_status atf_file_id_read(const char *path, atf_file_id *out,
+                            atf_error *err) {
+  struct stat st;
+  if (stat(path, &st) != 0) return errno_failure(err, path, "stat");
+  file_id_from_stat(&st, out);
+  return ATF_OK;
+}
+
+atf_status atf_map_open(const char *path, atf_map *out, atf_error *err) {
+  struct stat st;
+  int fd;
+  memset(out, 0, sizeof *out);
+  fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return errno_failure(err, path, "open");
+  if (fstat(fd, &st) != 0) {
+    atf_status rc = errno_failure(err, path, "stat");
+    close(fd);
+    return rc;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return atf_fail(err, ATF_ERR_IO, ATF_NO_OFFSET,
+                    "%s: not a regular file (a trace's events.bin is one)",
+                    path);
+  }
+  file_id_from_stat(&st, &out->id);
+  out->size = (uint64_t)st.st_size;
+  if (out->size > 0) {
+    void *p = mmap(NULL, (size_t)out->size, PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+      atf_status rc = errno_failure(err, path, "mmap");
+      close(fd);
+      memset(out, 0, sizeof *out);
+      return rc;
+    }
+    out->data = p;
+  }
+  close(fd); /* the mapping keeps the file */
+  out->path = atf_strdup(path);
+  if (!out->path) {
+    atf_map_close(out);
+    return atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
+  }
+  return ATF_OK;
+}
+
+void atf_map_close(atf_map *map) {
+  if (map->data) munmap((void *)map->data, (size_t)map->size);
+  free(map->path);
+  memset(map, 0, sizeof *map);
+}

@@ -1,0 +1,66 @@
+/*
+** paths.c - from the path a user gives to a trace's two files.
+**
+** A trace is a pid_* directory; users also name its events.bin or its
+** trace.json directly. Any other file is taken as the events file, with the
+** manifest expected beside it.
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+static char *join(const char *dir, size_t dir_len, const char *name) {
+  size_t n = dir_len + 1 + strlen(name) + 1;
+  char *s = malloc(n);
+  if (s) snprintf(s, n, "%.*s/%s", (int)dir_len, dir, name);
+  return s;
+}
+
+atf_status atf_trace_paths_resolve(const char *path, atf_trace_paths *out,
+                                   atf_error *err) {
+  struct stat st;
+  memset(out, 0, sizeof *out);
+  if (!path || !*path)
+    return atf_fail(err, ATF_ERR_NOT_FOUND, ATF_NO_OFFSET,
+                    "no trace given: pass a pid_* directory, or the path of "
+                    "its events.bin or trace.json");
+  if (stat(path, &st) != 0) {
+    int e = errno;
+    return atf_fail(err, e == ENOENT ? ATF_ERR_NOT_FOUND : ATF_ERR_IO,
+                    ATF_NO_OFFSET, "%s: %s", path, strerror(e));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/') n--;
+    out->events_path = join(path, n, "events.bin");
+    out->manifest_path = join(path, n, "trace.json");
+  } else {
+    const char *slash = strrchr(path, '/');
+    const char *dir = slash ? path : ".";
+    const char *base = slash ? slash + 1 : path;
+    /* "/x" keeps "/" as its directory; "x" has ".". */
+    size_t dir_len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    if (strcmp(base, "trace.json") == 0) {
+      out->manifest_path = atf_strdup(path);
+      out->events_path = join(dir, dir_len, "events.bin");
+    } else {
+      out->events_path = atf_strdup(path);
+      out->manifest_path = join(dir, dir_len, "trace.json");
+    }
+  }
+  if (!out->events_path || !out->manifest_path) {
+    atf_trace_paths_free(out);
+    return atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
+  }
+  return ATF_OK;
+}
+
+void atf_trace_paths_free(atf_trace_paths *paths) {
+  free(paths->events_path);
+  free(paths->manifest_path);
+  memset(paths, 0, sizeof *paths);
+}
