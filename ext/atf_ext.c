@@ -1,0 +1,71 @@
+/*
+** atf_ext.c - the loadable extension's entry point.
+**
+**   sqlite3> .load ./build/atf
+**   sqlite3> SELECT kind, count(*) FROM atf_events('trace_dir') GROUP BY 1;
+**
+** Registers the table-valued functions atf_events (events_vtab.c) and
+** atf_manifest (manifest_vtab.c), and two scalars:
+**   atf_version()  the extension's version, e.g. '0.1.0'
+**   atf_stats()    JSON of the work the tables did in this process so far:
+**                  {"records_framed":N,"headers_decoded":N,
+**                   "payloads_decoded":N}; the difference around a query
+**                  shows what it read (a point lookup decodes one event).
+*/
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT1
+
+#include "events_vtab.h"
+#include "manifest_vtab.h"
+#include "vtab_util.h"
+
+#ifndef ATF_VERSION
+#define ATF_VERSION "0.0.0"
+#endif
+
+static void version_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  (void)argv;
+  sqlite3_result_text(ctx, ATF_VERSION, -1, SQLITE_STATIC);
+}
+
+static void stats_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  sqlite3_uint64 records, headers, payloads;
+  char *json;
+  (void)argc;
+  (void)argv;
+  vtab_stats_get(&records, &headers, &payloads);
+  json = sqlite3_mprintf(
+      "{\"records_framed\":%llu,\"headers_decoded\":%llu,"
+      "\"payloads_decoded\":%llu}",
+      records, headers, payloads);
+  if (!json) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  sqlite3_result_text(ctx, json, -1, sqlite3_free);
+}
+
+#ifdef _WIN32
+__declspec(dllexport)
+#else
+__attribute__((visibility("default")))
+#endif
+int sqlite3_atf_init(sqlite3 *db, char **err_msg,
+                     const sqlite3_api_routines *api) {
+  int rc;
+  SQLITE_EXTENSION_INIT2(api);
+  (void)err_msg;
+  rc = events_vtab_register(db);
+  if (rc == SQLITE_OK) rc = manifest_vtab_register(db);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_create_function(db, "atf_version", 0,
+                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+                                     SQLITE_INNOCUOUS,
+                                 NULL, version_func, NULL, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_create_function(db, "atf_stats", 0,
+                                 SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
+                                 stats_func, NULL, NULL);
+  return rc;
+}
