@@ -1,0 +1,20 @@
+-- What the planner hands to atf_events: EXPLAIN QUERY PLAN shows the index
+-- string xBestIndex builds (trace, offset bounds, IN, LIMIT, skip, decode).
+.print -- point lookup, no column beyond offset: framing only
+EXPLAIN QUERY PLAN SELECT offset FROM atf_events('pid_4242') WHERE offset = 105;
+.print -- IN list handed over whole
+EXPLAIN QUERY PLAN SELECT event_id FROM atf_events('pid_4242') WHERE offset IN (0, 105, 217);
+.print -- rowid range
+EXPLAIN QUERY PLAN SELECT * FROM atf_events('pid_4242') WHERE rowid > 100 AND rowid <= 2000;
+.print -- LIMIT and OFFSET consumed
+EXPLAIN QUERY PLAN SELECT symbol FROM atf_events('pid_4242') LIMIT 5 OFFSET 10;
+.print -- ORDER BY offset costs no sort
+EXPLAIN QUERY PLAN SELECT offset FROM atf_events('pid_4242') ORDER BY offset LIMIT 3;
+.print -- a filter SQLite must test: LIMIT stays with SQLite
+EXPLAIN QUERY PLAN SELECT symbol FROM atf_events('pid_4242') WHERE thread_id = 2 LIMIT 5;
+.print -- count(*) decodes nothing
+EXPLAIN QUERY PLAN SELECT count(*) FROM atf_events('pid_4242');
+.print -- and the rows agree with what the plans promise
+SELECT group_concat(event_id) FROM (SELECT event_id FROM atf_events('pid_4242') LIMIT 5 OFFSET 10);
+SELECT group_concat(event_id) FROM (SELECT event_id FROM atf_events('pid_4242') WHERE thread_id = 2 LIMIT 5);
+SELECT group_concat(offset) FROM (SELECT offset FROM atf_events('pid_4242') ORDER BY offset DESC LIMIT 3);
