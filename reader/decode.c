@@ -340,6 +340,63 @@ void atf_payload_iter_init(const atf_event *ev, atf_payload_iter *it) {
   it->kind = (uint32_t)ev->kind;
 }
 
+/* Stores field F of a payload message whose fields SPECS describe. */
+static atf_status apply_field(const atf_record *rec, const field_spec *specs,
+                              const pb_field *f, atf_payload *out,
+                              atf_error *err) {
+  const field_spec *spec = find_spec(specs, f->number);
+  char *member;
+  if (!spec || f->wire != wire_of(spec->type)) return ATF_OK; /* unknown */
+  member = (char *)out + spec->member;
+  switch (spec->type) {
+  case F_BYTES: {
+    atf_bytes b = {f->data, f->len};
+    memcpy(member, &b, sizeof b);
+    break;
+  }
+  case F_U64:
+    memcpy(member, &f->varint, sizeof f->varint);
+    break;
+  case F_I32: {
+    int32_t v = as_int32(f->varint);
+    memcpy(member, &v, sizeof v);
+    break;
+  }
+  case F_MAP: {
+    atf_register reg;
+    atf_status rc = decode_map_entry(rec, f, &reg, err);
+    if (rc != ATF_OK) return rc;
+    out->register_count++;
+    break;
+  }
+  case F_ARGS:
+    out->arg_count++;
+    break;
+  }
+  return ATF_OK;
+}
+
+/* Oneof members that a later member replaced are gone from the event, but a
+** protobuf parser still parsed them: damage inside them is damage. */
+static atf_status validate_replaced(const atf_event *ev, atf_error *err) {
+  const atf_record *rec = &ev->record;
+  const uint8_t *p = rec->body, *end = rec->body + ev->payload_from;
+  atf_payload scratch = {0};
+  while (p < end) {
+    pb_field occ, f;
+    atf_status rc = next_field(rec, &p, end, &occ, err);
+    const field_spec *specs = fields_of((atf_kind)occ.number);
+    if (rc != ATF_OK) return rc;
+    if (!is_payload_field(occ.number) || occ.wire != WIRE_LEN) continue;
+    for (const uint8_t *q = occ.data; q < occ.data + occ.len;) {
+      rc = next_field(rec, &q, occ.data + occ.len, &f, err);
+      if (rc == ATF_OK) rc = apply_field(rec, specs, &f, &scratch, err);
+      if (rc != ATF_OK) return rc;
+    }
+  }
+  return ATF_OK;
+}
+
 atf_status atf_payload_decode(const atf_event *ev, atf_payload *out,
                               atf_error *err) {
   const field_spec *specs = fields_of(ev->kind);
@@ -348,37 +405,12 @@ atf_status atf_payload_decode(const atf_event *ev, atf_payload *out,
   atf_status rc;
   memset(out, 0, sizeof *out);
   if (!specs) return ATF_OK;
+  rc = validate_replaced(ev, err);
+  if (rc != ATF_OK) return rc;
   atf_payload_iter_init(ev, &it);
   while ((rc = payload_next(&ev->record, &it, &f, err)) == ATF_OK) {
-    const field_spec *spec = find_spec(specs, f.number);
-    char *member;
-    if (!spec || f.wire != wire_of(spec->type)) continue; /* unknown */
-    member = (char *)out + spec->member;
-    switch (spec->type) {
-    case F_BYTES: {
-      atf_bytes b = {f.data, f.len};
-      memcpy(member, &b, sizeof b);
-      break;
-    }
-    case F_U64:
-      memcpy(member, &f.varint, sizeof f.varint);
-      break;
-    case F_I32: {
-      int32_t v = as_int32(f.varint);
-      memcpy(member, &v, sizeof v);
-      break;
-    }
-    case F_MAP: {
-      atf_register reg;
-      rc = decode_map_entry(&ev->record, &f, &reg, err);
-      if (rc != ATF_OK) return rc;
-      out->register_count++;
-      break;
-    }
-    case F_ARGS:
-      out->arg_count++;
-      break;
-    }
+    rc = apply_field(&ev->record, specs, &f, out, err);
+    if (rc != ATF_OK) return rc;
   }
   return rc == ATF_END ? ATF_OK : rc;
 }

@@ -371,6 +371,19 @@ static void decode__malformed_payload__then_payload_error_only(void) {
   CHECK(strstr(err.message, "wire type 7") != NULL);
 }
 
+static void decode__replaced_oneof_member_malformed__then_error(void) {
+  /* A function_call holding a wire type 7 tag, replaced by a valid
+  ** function_return: the parser still read the call, so it is damage. */
+  pb_buf body = {0}, call = {0}, ret = {0};
+  atf_error err;
+  pb_uint(&body, 1, 1);
+  pb_tag(&call, 1, 7);
+  pb_msg(&body, 12, &call);
+  pb_msg(&body, 13, &ret);
+  CHECK(first_error(&body, &err) == ATF_ERR_PROTOBUF);
+  CHECK(strstr(err.message, "wire type 7") != NULL);
+}
+
 static void decode__unmatched_group__then_error(void) {
   pb_buf end_alone = {0}, open_alone = {0}, mismatched = {0};
   atf_error err;
@@ -411,6 +424,7 @@ static const check_case cases[] = {
     CASE(decode__nested_length_beyond_message__then_error),
     CASE(decode__truncated_inside_record__then_error),
     CASE(decode__malformed_payload__then_payload_error_only),
+    CASE(decode__replaced_oneof_member_malformed__then_error),
     CASE(decode__unmatched_group__then_error),
     CASE(decode__timestamp_beyond_int64_ns__then_error),
     {0}};
