@@ -35,10 +35,9 @@ static void stats_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   (void)argv;
   vtab_stats_get(&records, &headers, &payloads);
-  json = sqlite3_mprintf(
-      "{\"records_framed\":%llu,\"headers_decoded\":%llu,"
-      "\"payloads_decoded\":%llu}",
-      records, headers, payloads);
+  json = sqlite3_mprintf("{\"records_framed\":%llu,\"headers_decoded\":%llu,"
+                         "\"payloads_decoded\":%llu}",
+                         records, headers, payloads);
   if (!json) {
     sqlite3_result_error_nomem(ctx);
     return;
@@ -51,8 +50,8 @@ __declspec(dllexport)
 #else
 __attribute__((visibility("default")))
 #endif
-int sqlite3_atf_init(sqlite3 *db, char **err_msg,
-                     const sqlite3_api_routines *api) {
+    int sqlite3_atf_init(sqlite3 *db, char **err_msg,
+                         const sqlite3_api_routines *api) {
   int rc;
   SQLITE_EXTENSION_INIT2(api);
   (void)err_msg;

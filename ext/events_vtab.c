@@ -76,7 +76,7 @@ static const char SCHEMA[] =
 
 /* Which event kinds each payload column belongs to. */
 #define KIND_BIT(k) (1u << ((k)-ATF_KIND_TRACE_START))
-#define CALL_RETURN                                                          \
+#define CALL_RETURN                                                            \
   (KIND_BIT(ATF_KIND_FUNCTION_CALL) | KIND_BIT(ATF_KIND_FUNCTION_RETURN))
 static unsigned column_kinds(int column) {
   switch (column) {
@@ -119,8 +119,8 @@ typedef struct events_cursor {
   int have_header, have_payload, eof;
   /* What xFilter asked for. */
   int idx_num;
-  sqlite3_int64 lo, hi;           /* offsets that may match: [lo, hi] */
-  sqlite3_int64 *targets;         /* sorted offsets for = and IN */
+  sqlite3_int64 lo, hi;   /* offsets that may match: [lo, hi] */
+  sqlite3_int64 *targets; /* sorted offsets for = and IN */
   sqlite3_int64 n_targets, next_target;
   sqlite3_int64 to_skip, to_emit; /* OFFSET and LIMIT left; to_emit < 0: all */
   /* Buffers reused across rows to render registers. */
@@ -179,7 +179,8 @@ static int events_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
   double cost = 1e6, rows = 1e6;
   sqlite3_str *desc;
   (void)vtab;
-  for (size_t b = 0; b < sizeof chosen / sizeof chosen[0]; b++) chosen[b] = -1;
+  for (size_t b = 0; b < sizeof chosen / sizeof chosen[0]; b++)
+    chosen[b] = -1;
 
   int trace = vtab_find_eq(info, COL_TRACE);
   if (trace == -2) return SQLITE_CONSTRAINT;
@@ -244,9 +245,9 @@ static int events_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
       sqlite3_vtab_in(info, chosen[1], 1))
     idx |= IDX_OFFSET_IN;
 #endif
-  if (info->colUsed & ~(((sqlite3_uint64)1 << COL_OFFSET) |
-                        ((sqlite3_uint64)1 << COL_SIZE) |
-                        ((sqlite3_uint64)1 << COL_TRACE)))
+  if (info->colUsed &
+      ~(((sqlite3_uint64)1 << COL_OFFSET) | ((sqlite3_uint64)1 << COL_SIZE) |
+        ((sqlite3_uint64)1 << COL_TRACE)))
     idx |= IDX_HEADER;
 
   if (idx & IDX_OFFSET_EQ) {
@@ -254,8 +255,8 @@ static int events_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
     rows = (idx & IDX_OFFSET_IN) ? 10 : 1;
     cost = 100 * rows;
     if (!(idx & IDX_OFFSET_IN)) info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
-  } else if (idx & (IDX_OFFSET_GT | IDX_OFFSET_GE | IDX_OFFSET_LT |
-                    IDX_OFFSET_LE)) {
+  } else if (idx &
+             (IDX_OFFSET_GT | IDX_OFFSET_GE | IDX_OFFSET_LT | IDX_OFFSET_LE)) {
     rows = 2.5e5;
     cost = 2.5e5;
   }
@@ -352,10 +353,14 @@ static int narrow_range(int bit, sqlite3_value *v, sqlite3_int64 *lo,
   }
   /* A real: the nearest integer on the inside of the bound. */
   d = sqlite3_value_double(v);
-  if (bit == IDX_OFFSET_GT) bound = floor(d) + 1;
-  else if (bit == IDX_OFFSET_GE) bound = ceil(d);
-  else if (bit == IDX_OFFSET_LT) bound = ceil(d) - 1;
-  else bound = floor(d);
+  if (bit == IDX_OFFSET_GT)
+    bound = floor(d) + 1;
+  else if (bit == IDX_OFFSET_GE)
+    bound = ceil(d);
+  else if (bit == IDX_OFFSET_LT)
+    bound = ceil(d) - 1;
+  else
+    bound = floor(d);
   if (lower) {
     if (bound > 9.2e18) return 0;
     if (bound > (double)*lo) *lo = (sqlite3_int64)bound;
@@ -424,8 +429,7 @@ static int read_candidate(events_cursor *c) {
         return SQLITE_OK;
       }
       t = c->targets[c->next_target++];
-      if (t < c->lo || t < (sqlite3_int64)atf_iter_position(&c->it))
-        continue;
+      if (t < c->lo || t < (sqlite3_int64)atf_iter_position(&c->it)) continue;
       if (t > c->hi || (sqlite3_uint64)t >= c->it.end) {
         c->eof = 1;
         return SQLITE_OK;
@@ -579,10 +583,10 @@ static int result_registers(events_cursor *c, sqlite3_context *ctx) {
   int utf8 = 1;
   if (need > c->regs_cap) {
     atf_register *regs = sqlite3_realloc64(c->regs, need * sizeof *regs);
-    uint32_t *scratch = regs ? sqlite3_realloc64(c->regs_scratch,
-                                                 2 * (sqlite3_uint64)need *
-                                                     sizeof *scratch)
-                             : NULL;
+    uint32_t *scratch =
+        regs ? sqlite3_realloc64(c->regs_scratch,
+                                 2 * (sqlite3_uint64)need * sizeof *scratch)
+             : NULL;
     if (regs) c->regs = regs;
     if (scratch) c->regs_scratch = scratch;
     if (!regs || !scratch) {
@@ -591,15 +595,16 @@ static int result_registers(events_cursor *c, sqlite3_context *ctx) {
     }
     c->regs_cap = need;
   }
-  if (atf_registers_collect(&c->ev, c->regs, need, c->regs_scratch, &n,
-                            &err) != ATF_OK)
+  if (atf_registers_collect(&c->ev, c->regs, need, c->regs_scratch, &n, &err) !=
+      ATF_OK)
     return reader_error(c, &err);
   json = sqlite3_str_new(NULL);
   sqlite3_str_appendchar(json, 1, '{');
   for (i = 0; i < n; i++) {
     if (i) sqlite3_str_appendchar(json, 1, ',');
     utf8 &= vtab_json_string(json, c->regs[i].name);
-    sqlite3_str_appendf(json, ":%lld", (long long)(sqlite3_int64)c->regs[i].value);
+    sqlite3_str_appendf(json, ":%lld",
+                        (long long)(sqlite3_int64)c->regs[i].value);
   }
   sqlite3_str_appendchar(json, 1, '}');
   result_json(ctx, json, utf8);
@@ -661,8 +666,8 @@ static int events_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
     return SQLITE_OK;
   }
   /* A payload column: NULL unless it belongs to this event's kind. */
-  if (c->ev.kind == ATF_KIND_NONE || !(column_kinds(column) &
-                                       KIND_BIT(c->ev.kind)))
+  if (c->ev.kind == ATF_KIND_NONE ||
+      !(column_kinds(column) & KIND_BIT(c->ev.kind)))
     return SQLITE_OK;
   rc = decode_payload(c);
   if (rc != SQLITE_OK) goto fail;
@@ -682,8 +687,9 @@ static int events_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
   if (rc == SQLITE_OK || rc == SQLITE_NOMEM) return rc;
 fail:
   /* The message is in zErrMsg; xColumn reports it through the context. */
-  sqlite3_result_error(ctx, c->base.pVtab->zErrMsg ? c->base.pVtab->zErrMsg
-                                                   : "atf_events: error",
+  sqlite3_result_error(ctx,
+                       c->base.pVtab->zErrMsg ? c->base.pVtab->zErrMsg
+                                              : "atf_events: error",
                        -1);
   return rc;
 }

@@ -207,7 +207,9 @@ static int manifest_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
     if (c->has_events_size) sqlite3_result_int64(ctx, c->events_size);
     break;
   case COL_MANIFEST: result_string(ctx, m->json); break;
-  case COL_TRACE: sqlite3_result_text(ctx, c->trace, -1, SQLITE_TRANSIENT); break;
+  case COL_TRACE:
+    sqlite3_result_text(ctx, c->trace, -1, SQLITE_TRANSIENT);
+    break;
   }
   return SQLITE_OK;
 }

@@ -1,4 +1,5 @@
-/* manifest_vtab.h - the atf_manifest table-valued function (manifest_vtab.c). */
+/* manifest_vtab.h - the atf_manifest table-valued function (manifest_vtab.c).
+ */
 #ifndef ATF_MANIFEST_VTAB_H
 #define ATF_MANIFEST_VTAB_H
 #include <sqlite3ext.h>

@@ -39,8 +39,8 @@ int vtab_disconnect(sqlite3_vtab *base) {
 
 const char *vtab_trace_arg(sqlite3_vtab *vtab, const char *table, int has_arg,
                            sqlite3_value *arg) {
-  const char *trace =
-      has_arg ? (const char *)sqlite3_value_text(arg) : ((atf_vtab *)vtab)->trace;
+  const char *trace = has_arg ? (const char *)sqlite3_value_text(arg)
+                              : ((atf_vtab *)vtab)->trace;
   if (!trace) {
     sqlite3_free(vtab->zErrMsg);
     vtab->zErrMsg = sqlite3_mprintf(
@@ -120,8 +120,7 @@ int vtab_json_string(sqlite3_str *out, atf_bytes bytes) {
   return atf_utf8_valid(bytes.ptr, bytes.len);
 }
 
-static _Atomic sqlite3_uint64 records_framed, headers_decoded,
-    payloads_decoded;
+static _Atomic sqlite3_uint64 records_framed, headers_decoded, payloads_decoded;
 
 void vtab_stats_add(sqlite3_uint64 records, sqlite3_uint64 headers,
                     sqlite3_uint64 payloads) {

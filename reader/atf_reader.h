@@ -38,11 +38,11 @@ typedef enum atf_status {
   ATF_ERR_NOT_FOUND, /* a file or directory does not exist */
   ATF_ERR_IO,        /* open/stat/mmap/read failed, or not a regular file */
   ATF_ERR_NOMEM,
-  ATF_ERR_VARINT,    /* varint longer than 10 bytes, overflowing, or cut */
-  ATF_ERR_PROTOBUF,  /* a record's bytes are not a valid Event message */
-  ATF_ERR_RANGE,     /* seek past the end, or a value out of range */
-  ATF_ERR_JSON,      /* trace.json is not valid JSON */
-  ATF_ERR_MANIFEST,  /* trace.json lacks a required key or has a wrong type */
+  ATF_ERR_VARINT,   /* varint longer than 10 bytes, overflowing, or cut */
+  ATF_ERR_PROTOBUF, /* a record's bytes are not a valid Event message */
+  ATF_ERR_RANGE,    /* seek past the end, or a value out of range */
+  ATF_ERR_JSON,     /* trace.json is not valid JSON */
+  ATF_ERR_MANIFEST, /* trace.json lacks a required key or has a wrong type */
 } atf_status;
 
 /* "No byte offset applies" in atf_error.offset. */
@@ -119,9 +119,9 @@ typedef struct atf_record {
 
 typedef struct atf_iter {
   const atf_map *map;
-  uint64_t pos;        /* offset of the next record to read */
-  uint64_t end;        /* records end here (map size, or less: a snapshot) */
-  uint64_t torn_bytes; /* set when next() met a torn last record */
+  uint64_t pos;          /* offset of the next record to read */
+  uint64_t end;          /* records end here (map size, or less: a snapshot) */
+  uint64_t torn_bytes;   /* set when next() met a torn last record */
   uint64_t records_read; /* records framed since init, skipped ones too */
 } atf_iter;
 
@@ -175,9 +175,9 @@ typedef struct atf_event {
   uint64_t event_id;
   int32_t thread_id;
   int has_timestamp;
-  int64_t ts_ns;          /* seconds * 1e9 + nanos, when has_timestamp */
-  atf_kind kind;          /* the oneof member that won (the last one seen) */
-  atf_record record;      /* the record decoded */
+  int64_t ts_ns;     /* seconds * 1e9 + nanos, when has_timestamp */
+  atf_kind kind;     /* the oneof member that won (the last one seen) */
+  atf_record record; /* the record decoded */
   /* Where the payload of the winning kind starts in record.body: repeated
   ** occurrences of that member from there on merge. */
   uint64_t payload_from;

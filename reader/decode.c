@@ -25,8 +25,14 @@
 
 #include "internal.h"
 
-enum { WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_LEN = 2, WIRE_GROUP_START = 3,
-       WIRE_GROUP_END = 4, WIRE_FIXED32 = 5 };
+enum {
+  WIRE_VARINT = 0,
+  WIRE_FIXED64 = 1,
+  WIRE_LEN = 2,
+  WIRE_GROUP_START = 3,
+  WIRE_GROUP_END = 4,
+  WIRE_FIXED32 = 5
+};
 
 /* Groups are obsolete and never written by tracers; this bounds the
 ** recursion a hostile record could ask for. */
@@ -110,9 +116,8 @@ static atf_status read_field(const atf_record *rec, const uint8_t **pp,
   case WIRE_VARINT:
     rc = atf_varint_decode(p, end, &f->varint, &n);
     if (rc != ATF_OK)
-      return malformed(rec, p,
-                       rc == ATF_END ? "varint cut short" : "invalid varint",
-                       err);
+      return malformed(
+          rec, p, rc == ATF_END ? "varint cut short" : "invalid varint", err);
     p += n;
     break;
   case WIRE_FIXED64:
@@ -126,13 +131,11 @@ static atf_status read_field(const atf_record *rec, const uint8_t **pp,
   case WIRE_LEN:
     rc = atf_varint_decode(p, end, &v, &n);
     if (rc != ATF_OK)
-      return malformed(rec, p,
-                       rc == ATF_END ? "length cut short" : "invalid length",
-                       err);
+      return malformed(
+          rec, p, rc == ATF_END ? "length cut short" : "invalid length", err);
     p += n;
     if (v > (uint64_t)(end - p))
-      return malformed(rec, p - n, "length beyond the end of its message",
-                       err);
+      return malformed(rec, p - n, "length beyond the end of its message", err);
     f->data = p;
     f->len = (size_t)v;
     p += v;
@@ -145,9 +148,9 @@ static atf_status read_field(const atf_record *rec, const uint8_t **pp,
       return malformed(rec, *pp, "end-group tag outside a group", err);
     break;
   default:
-    return malformed(rec, *pp, f->wire == 6 ? "invalid wire type 6"
-                                            : "invalid wire type 7",
-                     err);
+    return malformed(
+        rec, *pp, f->wire == 6 ? "invalid wire type 6" : "invalid wire type 7",
+        err);
   }
   *pp = p;
   return ATF_OK;
@@ -253,12 +256,11 @@ static const field_spec trace_start_fields[] = {
     {0, 0, 0}};
 static const field_spec trace_end_fields[] = {{1, F_I32, MEMBER(exit_code)},
                                               {0, 0, 0}};
-static const field_spec function_call_fields[] = {
-    {1, F_BYTES, MEMBER(symbol)},
-    {2, F_U64, MEMBER(address)},
-    {3, F_MAP, 0},
-    {4, F_BYTES, MEMBER(stack)},
-    {0, 0, 0}};
+static const field_spec function_call_fields[] = {{1, F_BYTES, MEMBER(symbol)},
+                                                  {2, F_U64, MEMBER(address)},
+                                                  {3, F_MAP, 0},
+                                                  {4, F_BYTES, MEMBER(stack)},
+                                                  {0, 0, 0}};
 static const field_spec function_return_fields[] = {
     {1, F_BYTES, MEMBER(symbol)},
     {2, F_U64, MEMBER(address)},
@@ -354,9 +356,7 @@ static atf_status apply_field(const atf_record *rec, const field_spec *specs,
     memcpy(member, &b, sizeof b);
     break;
   }
-  case F_U64:
-    memcpy(member, &f->varint, sizeof f->varint);
-    break;
+  case F_U64: memcpy(member, &f->varint, sizeof f->varint); break;
   case F_I32: {
     int32_t v = as_int32(f->varint);
     memcpy(member, &v, sizeof v);
@@ -369,9 +369,7 @@ static atf_status apply_field(const atf_record *rec, const field_spec *specs,
     out->register_count++;
     break;
   }
-  case F_ARGS:
-    out->arg_count++;
-    break;
+  case F_ARGS: out->arg_count++; break;
   }
   return ATF_OK;
 }
@@ -449,7 +447,8 @@ atf_status atf_registers_next(atf_payload_iter *it, atf_register *reg) {
 
 static uint32_t hash_name(atf_bytes name) {
   uint32_t h = 2166136261u; /* FNV-1a */
-  for (size_t i = 0; i < name.len; i++) h = (h ^ name.ptr[i]) * 16777619u;
+  for (size_t i = 0; i < name.len; i++)
+    h = (h ^ name.ptr[i]) * 16777619u;
   return h;
 }
 
@@ -466,13 +465,14 @@ atf_status atf_registers_collect(const atf_event *ev, atf_register *out,
   atf_payload_iter it;
   atf_register reg;
   if (cap == 0) scratch = &one_slot;
-  while (cap && slots <= cap) slots <<= 1;
+  while (cap && slots <= cap)
+    slots <<= 1;
   memset(scratch, 0xff, sizeof *scratch * slots);
   atf_payload_iter_init(ev, &it);
   while (atf_registers_next(&it, &reg) == ATF_OK) {
     uint32_t slot = hash_name(reg.name) & (slots - 1);
-    while (scratch[slot] != UINT32_MAX && !same_name(out[scratch[slot]].name,
-                                                     reg.name))
+    while (scratch[slot] != UINT32_MAX &&
+           !same_name(out[scratch[slot]].name, reg.name))
       slot = (slot + 1) & (slots - 1);
     if (scratch[slot] != UINT32_MAX) {
       out[scratch[slot]].value = reg.value; /* repeated key: last value */
@@ -482,8 +482,8 @@ atf_status atf_registers_collect(const atf_event *ev, atf_register *out,
       return atf_fail(err, ATF_ERR_RANGE, ev->record.offset,
                       "%s: record at byte offset %llu: more registers than "
                       "the room given (%u)",
-                      ev->record.source,
-                      (unsigned long long)ev->record.offset, cap);
+                      ev->record.source, (unsigned long long)ev->record.offset,
+                      cap);
     scratch[slot] = n;
     out[n++] = reg;
   }

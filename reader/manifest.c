@@ -31,7 +31,8 @@ static size_t find_number_tokens(const char *text, size_t len, span *out,
       i++;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       size_t start = i;
-      while (i < len && strchr("+-.eE0123456789", text[i]) && text[i]) i++;
+      while (i < len && strchr("+-.eE0123456789", text[i]) && text[i])
+        i++;
       if (n < cap) out[n].ptr = text + start, out[n].len = i - start;
       n++;
     } else {
@@ -43,7 +44,8 @@ static size_t find_number_tokens(const char *text, size_t len, span *out,
 
 static size_t count_numbers(const cJSON *item) {
   size_t n = cJSON_IsNumber(item) ? 1 : 0;
-  for (const cJSON *c = item->child; c; c = c->next) n += count_numbers(c);
+  for (const cJSON *c = item->child; c; c = c->next)
+    n += count_numbers(c);
   return n;
 }
 
@@ -78,8 +80,8 @@ typedef struct parse_ctx {
 } parse_ctx;
 
 static atf_status key_error(parse_ctx *ctx, const char *key, const char *what) {
-  return atf_fail(ctx->err, ATF_ERR_MANIFEST, ATF_NO_OFFSET, "%s: key \"%s\" %s",
-                  ctx->source, key, what);
+  return atf_fail(ctx->err, ATF_ERR_MANIFEST, ATF_NO_OFFSET,
+                  "%s: key \"%s\" %s", ctx->source, key, what);
 }
 
 /* The top-level member KEY, its index in *INDEX; NULL when absent. */
@@ -115,8 +117,9 @@ static atf_status get_string(parse_ctx *ctx, const char *key, char **out) {
   if (!item) return key_error(ctx, key, "is missing");
   if (!cJSON_IsString(item)) return key_error(ctx, key, "must be a string");
   *out = atf_strdup(item->valuestring);
-  return *out ? ATF_OK : atf_fail(ctx->err, ATF_ERR_NOMEM, ATF_NO_OFFSET,
-                                  "out of memory");
+  return *out ? ATF_OK
+              : atf_fail(ctx->err, ATF_ERR_NOMEM, ATF_NO_OFFSET,
+                         "out of memory");
 }
 
 static atf_status get_pid(parse_ctx *ctx, atf_manifest *m) {
@@ -164,8 +167,7 @@ static atf_status parse_members(parse_ctx *ctx, atf_manifest *m) {
       (rc = get_string(ctx, "arch", &m->arch)) ||
       (rc = get_u64(ctx, "timeStartNs", 1, &start)) ||
       (rc = get_u64(ctx, "timeEndNs", 1, &end)) ||
-      (rc = get_u64(ctx, "eventCount", 1, &count)) ||
-      (rc = get_pid(ctx, m)) ||
+      (rc = get_u64(ctx, "eventCount", 1, &count)) || (rc = get_pid(ctx, m)) ||
       (rc = get_u64(ctx, "sessionId", 0, &m->session_id)) ||
       (rc = get_u64(ctx, "bytesWritten", 0, &m->bytes_written)) ||
       (rc = get_u64(ctx, "spanCount", 0, &m->span_count)) ||
@@ -261,7 +263,8 @@ atf_status atf_manifest_load(const char *path, atf_manifest *out,
 }
 
 void atf_manifest_free(atf_manifest *m) {
-  for (size_t i = 0; i < m->module_count; i++) free(m->modules[i]);
+  for (size_t i = 0; i < m->module_count; i++)
+    free(m->modules[i]);
   free(m->modules);
   free(m->modules_json);
   free(m->os);

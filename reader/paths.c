@@ -35,7 +35,8 @@ atf_status atf_trace_paths_resolve(const char *path, atf_trace_paths *out,
   }
   if (S_ISDIR(st.st_mode)) {
     size_t n = strlen(path);
-    while (n > 1 && path[n - 1] == '/') n--;
+    while (n > 1 && path[n - 1] == '/')
+      n--;
     out->events_path = join(path, n, "events.bin");
     out->manifest_path = join(path, n, "trace.json");
   } else {

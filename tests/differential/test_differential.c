@@ -35,8 +35,7 @@ static const char *mismatch(const diff_where *w, const char *field,
                             const char *fmt, ...) {
   if (!w->quiet) {
     va_list ap;
-    fprintf(stderr,
-            "MISMATCH %s: record #%llu at byte offset %llu: field %s: ",
+    fprintf(stderr, "MISMATCH %s: record #%llu at byte offset %llu: field %s: ",
             w->source, (unsigned long long)w->ordinal,
             (unsigned long long)w->offset, field);
     va_start(ap, fmt);
@@ -89,13 +88,13 @@ typedef struct pb_registers {
   uint64_t value[64];
 } pb_registers;
 
-#define COPY_ENTRIES(out, count, entries)                                    \
-  do {                                                                       \
-    (out)->n = (count);                                                      \
-    for (size_t i_ = 0; i_ < (count) && i_ < 64; i_++) {                     \
-      (out)->key[i_] = text_or_empty((entries)[i_]->key);                    \
-      (out)->value[i_] = (entries)[i_]->value;                               \
-    }                                                                        \
+#define COPY_ENTRIES(out, count, entries)                                      \
+  do {                                                                         \
+    (out)->n = (count);                                                        \
+    for (size_t i_ = 0; i_ < (count) && i_ < 64; i_++) {                       \
+      (out)->key[i_] = text_or_empty((entries)[i_]->key);                      \
+      (out)->value[i_] = (entries)[i_]->value;                                 \
+    }                                                                          \
   } while (0)
 
 static void pb_registers_of(const Event *pb, pb_registers *out) {
@@ -113,8 +112,7 @@ static void pb_registers_of(const Event *pb, pb_registers *out) {
     COPY_ENTRIES(out, pb->signal_delivery->n_registers,
                  pb->signal_delivery->registers);
     break;
-  default:
-    break;
+  default: break;
   }
 }
 
@@ -131,8 +129,7 @@ static const char *compare_registers(const diff_where *w, const atf_event *ev,
   const char *bad;
   pb_registers_of(pb, &want);
   if (want.n > 64) return mismatch(w, "registers", "more than 64 in the test");
-  if ((bad = u64_field(w, "registers", pl->register_count, want.n)))
-    return bad;
+  if ((bad = u64_field(w, "registers", pl->register_count, want.n))) return bad;
   atf_payload_iter_init(ev, &it);
   while (atf_registers_next(&it, &reg) == ATF_OK) {
     if (i >= want.n)
@@ -155,7 +152,8 @@ static const char *compare_registers(const diff_where *w, const atf_event *ev,
   pb_registers map = {0};
   for (size_t k = 0; k < want.n; k++) {
     size_t j = 0;
-    while (j < map.n && strcmp(map.key[j], want.key[k]) != 0) j++;
+    while (j < map.n && strcmp(map.key[j], want.key[k]) != 0)
+      j++;
     if (j == map.n) map.key[map.n++] = want.key[k];
     map.value[j] = want.value[k];
   }
@@ -201,8 +199,13 @@ static const char *compare_args(const diff_where *w, const atf_event *ev,
 /* Payload fields of another kind must stay zero/empty (atf_payload's
 ** contract): KEEP names the ones this kind owns. */
 enum {
-  OWN_SYMBOL = 1, OWN_ADDRESS = 2, OWN_STACK = 4, OWN_SIGNAL = 8,
-  OWN_EXIT = 16, OWN_START = 32, OWN_REGISTERS = 64
+  OWN_SYMBOL = 1,
+  OWN_ADDRESS = 2,
+  OWN_STACK = 4,
+  OWN_SIGNAL = 8,
+  OWN_EXIT = 16,
+  OWN_START = 32,
+  OWN_REGISTERS = 64
 };
 
 static const char *compare_foreign_empty(const diff_where *w,
@@ -243,13 +246,12 @@ static const char *compare_record(const diff_where *w, const atf_record *rec,
   if ((bad = u64_field(w, "timestamp", ev.has_timestamp != 0,
                        pb->timestamp != NULL)))
     return bad;
-  if (pb->timestamp &&
-      (bad = i64_field(w, "timestamp", ev.ts_ns,
-                       pb->timestamp->seconds * 1000000000ll +
-                           pb->timestamp->nanos)))
+  if (pb->timestamp && (bad = i64_field(w, "timestamp", ev.ts_ns,
+                                        pb->timestamp->seconds * 1000000000ll +
+                                            pb->timestamp->nanos)))
     return bad;
-  if ((bad = u64_field(w, "kind", (uint64_t)ev.kind,
-                       (uint64_t)pb->payload_case)))
+  if ((bad =
+           u64_field(w, "kind", (uint64_t)ev.kind, (uint64_t)pb->payload_case)))
     return bad;
   if (atf_payload_decode(&ev, &pl, &err) != ATF_OK)
     return mismatch(w, "payload", "decoder fails: %s", err.message);
@@ -270,8 +272,8 @@ static const char *compare_record(const diff_where *w, const atf_record *rec,
     return compare_foreign_empty(w, &pl, OWN_START);
   }
   case EVENT__PAYLOAD_TRACE_END:
-    if ((bad = i64_field(w, "exit_code", pl.exit_code,
-                         pb->trace_end->exit_code)))
+    if ((bad =
+             i64_field(w, "exit_code", pl.exit_code, pb->trace_end->exit_code)))
       return bad;
     return compare_foreign_empty(w, &pl, OWN_EXIT);
   case EVENT__PAYLOAD_FUNCTION_CALL: {
@@ -281,15 +283,13 @@ static const char *compare_record(const diff_where *w, const atf_record *rec,
     if (pl.stack.len != c->stack_shallow_copy.len ||
         (pl.stack.len &&
          memcmp(pl.stack.ptr, c->stack_shallow_copy.data, pl.stack.len) != 0))
-      return mismatch(w, "stack", "decoder %zu bytes, protobuf-c %zu bytes%s",
-                      pl.stack.len, c->stack_shallow_copy.len,
-                      pl.stack.len == c->stack_shallow_copy.len
-                          ? ", contents differ"
-                          : "");
+      return mismatch(
+          w, "stack", "decoder %zu bytes, protobuf-c %zu bytes%s", pl.stack.len,
+          c->stack_shallow_copy.len,
+          pl.stack.len == c->stack_shallow_copy.len ? ", contents differ" : "");
     if ((bad = compare_registers(w, &ev, &pl, pb))) return bad;
-    return compare_foreign_empty(w, &pl,
-                                 OWN_SYMBOL | OWN_ADDRESS | OWN_STACK |
-                                     OWN_REGISTERS);
+    return compare_foreign_empty(
+        w, &pl, OWN_SYMBOL | OWN_ADDRESS | OWN_STACK | OWN_REGISTERS);
   }
   case EVENT__PAYLOAD_FUNCTION_RETURN: {
     const FunctionReturn *r = pb->function_return;
@@ -308,8 +308,7 @@ static const char *compare_record(const diff_where *w, const atf_record *rec,
     if ((bad = compare_registers(w, &ev, &pl, pb))) return bad;
     return compare_foreign_empty(w, &pl, OWN_SIGNAL | OWN_REGISTERS);
   }
-  default:
-    return compare_foreign_empty(w, &pl, 0);
+  default: return compare_foreign_empty(w, &pl, 0);
   }
 }
 
@@ -347,9 +346,8 @@ static diff_result diff_trace(const char *path, const uint64_t *offsets,
     if (offsets && (res.records >= n || offsets[res.records] != rec.offset)) {
       bad = mismatch(&w, "offset", "generator wrote record #%llu at %llu",
                      (unsigned long long)res.records,
-                     res.records < n
-                         ? (unsigned long long)offsets[res.records]
-                         : 0ull);
+                     res.records < n ? (unsigned long long)offsets[res.records]
+                                     : 0ull);
     } else if ((int64_t)res.records == corrupt) {
       atf_event ev;
       atf_status drc = atf_event_decode(&rec, &ev, &err);
@@ -358,8 +356,7 @@ static diff_result diff_trace(const char *path, const uint64_t *offsets,
       else if (drc != ATF_ERR_PROTOBUF)
         bad = mismatch(&w, "event",
                        "decoder returns %s for a corrupt record, expected %s",
-                       atf_status_name(drc),
-                       atf_status_name(ATF_ERR_PROTOBUF));
+                       atf_status_name(drc), atf_status_name(ATF_ERR_PROTOBUF));
       else if (err.offset != rec.offset || !strstr(err.message, path))
         bad = mismatch(&w, "event",
                        "error offset %llu / message \"%s\" should name %s at "
@@ -406,16 +403,20 @@ static uint64_t json_u64(const char *json, const char *key) {
 
 /* ---- cases -------------------------------------------------------------- */
 
-static void differential__generated_traces__then_decoder_matches_protobuf_c(
-    void) {
+static void
+differential__generated_traces__then_decoder_matches_protobuf_c(void) {
   static const struct {
     uint64_t seed, events;
     uint32_t threads;
     int with_signal;
   } traces[] = {
-      {1, 1000, 4, 1},     {2, 8000, 1, 1},  {3, 6000, 8, 0},
-      {4, 5001, 16, 1},    {0xdeadbeefcafef00dull, 3000, 3, 0},
-      {6, 2, 1, 0},        {7, 3, 2, 1},
+      {1, 1000, 4, 1},
+      {2, 8000, 1, 1},
+      {3, 6000, 8, 0},
+      {4, 5001, 16, 1},
+      {0xdeadbeefcafef00dull, 3000, 3, 0},
+      {6, 2, 1, 0},
+      {7, 3, 2, 1},
   };
   uint64_t total = 0;
   for (size_t i = 0; i < sizeof traces / sizeof traces[0]; i++) {
@@ -467,7 +468,8 @@ static void differential__torn_trace__then_whole_records_match(void) {
   CHECK(atf_gen_write(out_dir("torn_full"), &o, &offsets, &n) == 0);
   if (!offsets || n != o.events) return;
   /* Torn inside the body, and inside a multi-byte length prefix. */
-  diff_result full = diff_trace(events_of(out_dir("torn_full")), offsets, n, -1);
+  diff_result full =
+      diff_trace(events_of(out_dir("torn_full")), offsets, n, -1);
   uint64_t last_size = 0;
   {
     atf_map m;
@@ -504,8 +506,8 @@ static void differential__corrupt_record__then_both_reject_it(void) {
     o.seed = 37;
     o.corrupt_record = bad[k];
     CHECK(atf_gen_write(out_dir("corrupt"), &o, &offsets, &n) == 0);
-    diff_result r = diff_trace(events_of(out_dir("corrupt")), offsets, n,
-                               bad[k]);
+    diff_result r =
+        diff_trace(events_of(out_dir("corrupt")), offsets, n, bad[k]);
     CHECK_U64(r.mismatches, 0);
     CHECK(!r.iter_failed);
     CHECK_U64(r.records, n);
@@ -585,8 +587,8 @@ static void w_unknowns(wire *w, uint32_t from) {
   w_raw(w, &fixed32, 4);
 }
 
-static void differential__crafted_wire_variants__then_decoder_matches_protobuf_c(
-    void) {
+static void
+differential__crafted_wire_variants__then_decoder_matches_protobuf_c(void) {
   wire records[16];
   size_t count = 0;
   wire *r, call, ret, start, end, sig;

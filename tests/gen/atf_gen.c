@@ -216,8 +216,9 @@ static void format_uuid(uint64_t *rng, char out[37]) {
   /* Version 4, variant 10: what a random UUID looks like. */
   hi = (hi & ~0xf000ull) | 0x4000ull;
   lo = (lo & ~(3ull << 62)) | (2ull << 62);
-  snprintf(out, 37, "%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64
-                    "-%012" PRIx64,
+  snprintf(out, 37,
+           "%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64
+           "-%012" PRIx64,
            hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48,
            lo & (uint64_t)0xffffffffffff);
 }
@@ -239,8 +240,9 @@ static void draw_manifest(const atf_gen_options *o, manifest_values *m) {
 static int options_valid(const atf_gen_options *o) {
   uint64_t min_events = o->with_signal ? 3 : 2;
   if (o->events < min_events) {
-    fprintf(stderr, "atf_gen: %" PRIu64 " events: need at least %" PRIu64
-                    " (trace_start, %strace_end)\n",
+    fprintf(stderr,
+            "atf_gen: %" PRIu64 " events: need at least %" PRIu64
+            " (trace_start, %strace_end)\n",
             o->events, min_events, o->with_signal ? "the signal, " : "");
     return 0;
   }
@@ -282,7 +284,8 @@ static void wire_structs(atf_gen *g) {
 
   g->trace_start = trace_start;
   snprintf(g->seed_arg, sizeof g->seed_arg, "%" PRIu64, g->opt.seed);
-  for (int i = 0; i < FIXED_ARGS; i++) g->args[i] = (char *)fixed_args[i];
+  for (int i = 0; i < FIXED_ARGS; i++)
+    g->args[i] = (char *)fixed_args[i];
   g->args[FIXED_ARGS] = g->seed_arg;
   g->trace_start.executable_path = (char *)EXECUTABLE_PATH;
   g->trace_start.n_args = ARG_COUNT;
@@ -335,9 +338,9 @@ atf_gen *atf_gen_new(const atf_gen_options *o) {
   draw_manifest(o, &g->manifest);
   g->rng = o->seed;
   g->middle_end = o->events - 1 - (o->with_signal ? 1 : 0);
-  g->clock_ns = (EVENT_SECONDS_BASE + (int64_t)below(&g->rng, 1000)) *
-                    1000000000ll +
-                (int64_t)below(&g->rng, 1000000000);
+  g->clock_ns =
+      (EVENT_SECONDS_BASE + (int64_t)below(&g->rng, 1000)) * 1000000000ll +
+      (int64_t)below(&g->rng, 1000000000);
   for (uint32_t t = 1; t < o->threads; t++)
     g->skew_ns[t] = (int64_t)below(&g->rng, 4001) - 2000;
 
@@ -372,7 +375,8 @@ static void set_header(atf_gen *g, uint32_t t) {
 /* A thread with an open call, searching from a random one. */
 static uint32_t thread_with_open_call(atf_gen *g) {
   uint32_t t = (uint32_t)below(&g->rng, g->opt.threads);
-  while (g->depth[t] == 0) t = (t + 1) % g->opt.threads;
+  while (g->depth[t] == 0)
+    t = (t + 1) % g->opt.threads;
   return t;
 }
 
@@ -382,8 +386,7 @@ static void make_call(atf_gen *g, uint32_t t) {
   if (d == 0)
     sym = t == 0 ? 0 : 1; /* main, or worker_thread */
   else
-    sym = ROOT_SYMBOLS +
-          (uint32_t)below(&g->rng, SYMBOL_COUNT - ROOT_SYMBOLS);
+    sym = ROOT_SYMBOLS + (uint32_t)below(&g->rng, SYMBOL_COUNT - ROOT_SYMBOLS);
   g->frames[(size_t)t * MAX_DEPTH + d].symbol = sym;
   g->depth[t] = d + 1;
   g->open_frames++;
@@ -429,14 +432,13 @@ static void make_call_or_return(atf_gen *g) {
   uint64_t left = g->middle_end - g->ordinal; /* this event included */
   uint32_t t;
   int call;
-  if (!g->opt.with_signal && g->open_frames > 0 &&
-      g->open_frames + 2 > left) {
+  if (!g->opt.with_signal && g->open_frames > 0 && g->open_frames + 2 > left) {
     t = thread_with_open_call(g);
     call = 0;
   } else {
     t = (uint32_t)below(&g->rng, g->opt.threads);
-    call = g->depth[t] == 0 ||
-           (g->depth[t] < MAX_DEPTH && below(&g->rng, 2) == 0);
+    call =
+        g->depth[t] == 0 || (g->depth[t] < MAX_DEPTH && below(&g->rng, 2) == 0);
   }
   set_header(g, t);
   if (call)
@@ -565,16 +567,16 @@ static int write_manifest(const char *dir, const atf_gen_options *o,
   if (rename(tmp, path) != 0) goto done;
   rc = 0;
 done:
-  if (rc != 0) fprintf(stderr, "atf_gen: %s: %s\n", path ? path : dir,
-                       strerror(errno));
+  if (rc != 0)
+    fprintf(stderr, "atf_gen: %s: %s\n", path ? path : dir, strerror(errno));
   if (f) fclose(f);
   free(path);
   free(tmp);
   return rc;
 }
 
-int atf_gen_write(const char *dir, const atf_gen_options *o,
-                  uint64_t **offsets, uint64_t *n) {
+int atf_gen_write(const char *dir, const atf_gen_options *o, uint64_t **offsets,
+                  uint64_t *n) {
   atf_gen *g = NULL;
   char *events_path = NULL, *manifest_path = NULL;
   FILE *f = NULL;
@@ -612,7 +614,8 @@ int atf_gen_write(const char *dir, const atf_gen_options *o,
     size_t size = event__get_packed_size(ev), prefix_len;
     if (size > body_cap) {
       size_t cap = body_cap ? body_cap : 1024;
-      while (cap < size) cap *= 2;
+      while (cap < size)
+        cap *= 2;
       uint8_t *grown = realloc(body, cap);
       if (!grown) goto nomem;
       body = grown;
@@ -645,8 +648,8 @@ int atf_gen_write(const char *dir, const atf_gen_options *o,
   if (o->tear_bytes) {
     if (o->tear_bytes >= last_size) {
       fprintf(stderr,
-              "atf_gen: tear %" PRIu64 " bytes: the last record has only %" PRIu64
-              "\n",
+              "atf_gen: tear %" PRIu64
+              " bytes: the last record has only %" PRIu64 "\n",
               o->tear_bytes, last_size);
       goto done;
     }

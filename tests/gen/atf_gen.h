@@ -62,8 +62,8 @@ void atf_gen_free(atf_gen *g);
 ** -1 with a message on stderr. When OFFSETS is non-NULL, *OFFSETS receives a
 ** malloc'd array of the byte offsets of every record written (a torn last
 ** record included) and *N their count, which is O->events. */
-int atf_gen_write(const char *dir, const atf_gen_options *o,
-                  uint64_t **offsets, uint64_t *n);
+int atf_gen_write(const char *dir, const atf_gen_options *o, uint64_t **offsets,
+                  uint64_t *n);
 
 #ifdef __cplusplus
 }

@@ -122,8 +122,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "atf-gen: %s: %s\n", path, strerror(errno));
     return 1;
   }
-  printf("atf-gen: %s: %" PRIu64 " events, %" PRIu64
-         " bytes (seed %" PRIu64 ", %" PRIu32 " threads%s%s)\n",
+  printf("atf-gen: %s: %" PRIu64 " events, %" PRIu64 " bytes (seed %" PRIu64
+         ", %" PRIu32 " threads%s%s)\n",
          outdir, records, (uint64_t)st.st_size, o.seed, o.threads,
          o.with_signal ? ", SIGSEGV" : "",
          o.without_manifest ? ", no trace.json" : "");

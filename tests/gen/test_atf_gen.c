@@ -71,11 +71,11 @@ static int read_varint(const uint8_t *data, size_t len, size_t *pos,
 typedef struct trace_file {
   uint8_t *data;
   size_t len;
-  size_t count;     /* whole records */
-  size_t *offsets;  /* of each record's length prefix */
-  size_t *body_at;  /* of each record's body */
+  size_t count;    /* whole records */
+  size_t *offsets; /* of each record's length prefix */
+  size_t *body_at; /* of each record's body */
   uint64_t *body_len;
-  size_t end;       /* where the whole records end */
+  size_t end; /* where the whole records end */
 } trace_file;
 
 static int trace_read(const char *path, trace_file *t) {
@@ -100,8 +100,7 @@ static int trace_read(const char *path, trace_file *t) {
     t->count++;
     pos += n;
   }
-  t->end = t->count ? t->body_at[t->count - 1] + t->body_len[t->count - 1]
-                    : 0;
+  t->end = t->count ? t->body_at[t->count - 1] + t->body_len[t->count - 1] : 0;
   return 1;
 }
 
@@ -221,8 +220,8 @@ static void generator__stream__then_matches_written_records(void) {
   trace_free(&t);
 }
 
-static void generator__stream_content__then_trace_start_first_and_trace_end_last(
-    void) {
+static void
+generator__stream_content__then_trace_start_first_and_trace_end_last(void) {
   atf_gen_options o;
   trace_file t;
   options(&o, 11, 1500, 4);
@@ -328,8 +327,7 @@ static void generator__calls_and_returns__then_nested_per_thread(void) {
       FunctionReturn *r = e->function_return;
       returns++;
       CHECK_U64(r->n_return_registers, 1);
-      if (r->n_return_registers)
-        CHECK_STR(r->return_registers[0]->key, "rax");
+      if (r->n_return_registers) CHECK_STR(r->return_registers[0]->key, "rax");
       if (th->depth == 0) {
         unmatched++;
       } else {
@@ -348,7 +346,8 @@ static void generator__calls_and_returns__then_nested_per_thread(void) {
   CHECK_U64(unmatched, 0);
   CHECK(max_depth >= 4);
   for (size_t k = 0; k < nthreads; k++)
-    while (threads[k].depth) free(threads[k].symbol[--threads[k].depth]);
+    while (threads[k].depth)
+      free(threads[k].symbol[--threads[k].depth]);
   trace_free(&t);
 }
 
@@ -432,7 +431,8 @@ static void generator__timestamps__then_mostly_increasing(void) {
     }
     prev = ns;
     size_t k = 0;
-    while (k < ids && id_of[k] != e->thread_id) k++;
+    while (k < ids && id_of[k] != e->thread_id)
+      k++;
     if (k == ids && ids < 16) {
       id_of[ids++] = e->thread_id;
       last_of[k] = ns;
@@ -442,9 +442,9 @@ static void generator__timestamps__then_mostly_increasing(void) {
     }
     event__free_unpacked(e, NULL);
   }
-  CHECK(decreasing > 0);                /* not strictly increasing */
-  CHECK(increasing > 4 * decreasing);   /* but mostly */
-  CHECK_U64(per_thread_back, 0);        /* each thread's own clock moves on */
+  CHECK(decreasing > 0);              /* not strictly increasing */
+  CHECK(increasing > 4 * decreasing); /* but mostly */
+  CHECK_U64(per_thread_back, 0);      /* each thread's own clock moves on */
   trace_free(&t);
 }
 
@@ -471,8 +471,7 @@ static void generator__no_signal__then_exit_code_zero_and_calls_closed(void) {
   }
   CHECK_I64(open, 0);
   /* exit code 0 is the default: an empty trace_end message on the wire. */
-  CHECK_U64(t.data[t.body_at[t.count - 1] + t.body_len[t.count - 1] - 2],
-            0x5a);
+  CHECK_U64(t.data[t.body_at[t.count - 1] + t.body_len[t.count - 1] - 2], 0x5a);
   CHECK_U64(t.data[t.body_at[t.count - 1] + t.body_len[t.count - 1] - 1], 0);
   trace_free(&t);
 }
@@ -497,7 +496,8 @@ static void generator__tear__then_file_shorter_and_last_record_cut(void) {
     CHECK_U64(cut.len, full.len - tears[k]);
     CHECK(memcmp(cut.data, full.data, cut.len) == 0);
     CHECK_U64(n, full.count); /* the torn record is still reported */
-    if (offsets && n == full.count) CHECK_U64(offsets[last], full.offsets[last]);
+    if (offsets && n == full.count)
+      CHECK_U64(offsets[last], full.offsets[last]);
     /* Whole records stop before the torn one, which its prefix overruns. */
     CHECK_U64(cut.count, full.count - 1);
     CHECK_U64(cut.end, full.offsets[last]);
@@ -537,7 +537,8 @@ static void generator__corrupt__then_unpack_fails_at_that_record(void) {
         CHECK(e == NULL);
         /* Only the first byte of the body differs: a wire type 7 tag. */
         CHECK_U64(t.data[t.body_at[i]], (1 << 3) | 7);
-        CHECK(memcmp(t.data + t.body_at[i] + 1, clean.data + clean.body_at[i] + 1,
+        CHECK(memcmp(t.data + t.body_at[i] + 1,
+                     clean.data + clean.body_at[i] + 1,
                      (size_t)t.body_len[i] - 1) == 0);
       } else {
         CHECK(e != NULL);
@@ -562,9 +563,9 @@ static uint64_t json_u64(const char *json, const char *key) {
 
 static void generator__manifest__then_real_writer_layout(void) {
   static const char *const keys[] = {
-      "\"os\"",        "\"arch\"",      "\"pid\"",          "\"sessionId\"",
-      "\"timeStartNs\"", "\"timeEndNs\"", "\"eventCount\"", "\"bytesWritten\"",
-      "\"modules\""};
+      "\"os\"",         "\"arch\"",         "\"pid\"",
+      "\"sessionId\"",  "\"timeStartNs\"",  "\"timeEndNs\"",
+      "\"eventCount\"", "\"bytesWritten\"", "\"modules\""};
   atf_gen_options o;
   trace_file t;
   size_t len = 0;
@@ -578,7 +579,8 @@ static void generator__manifest__then_real_writer_layout(void) {
   CHECK(strncmp(json, head, strlen(head)) == 0);
   CHECK(len > 0 && json[len - 1] == '}'); /* no final newline */
   size_t lines = 0;
-  for (size_t i = 0; i < len; i++) lines += json[i] == '\n';
+  for (size_t i = 0; i < len; i++)
+    lines += json[i] == '\n';
   CHECK_U64(lines, 10); /* one key a line, the modules on one line */
   const char *prev = json;
   for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
@@ -690,7 +692,8 @@ static void generator__cli__then_writes_trace_and_rejects_bad_usage(void) {
   options(&o, 5, 500, 2);
   o.with_signal = 0;
   if (!generate("cli_lib", &o, &lib)) return;
-  snprintf(args, sizeof args, "--seed 5 --events 500 --threads 2 --no-signal '%s'",
+  snprintf(args, sizeof args,
+           "--seed 5 --events 500 --threads 2 --no-signal '%s'",
            out_path("cli", NULL));
   CHECK_I64(run(args), 0);
   if (trace_read(out_path("cli", "events.bin"), &cli)) {

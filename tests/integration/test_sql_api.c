@@ -42,7 +42,8 @@ static const char *query_text(sqlite3 *db, const char *sql, const char *trace) {
       snprintf(out, sizeof out, "%s", t ? t : "NULL");
     }
   }
-  if (rc != SQLITE_DONE) snprintf(out, sizeof out, "ERROR: %s", sqlite3_errmsg(db));
+  if (rc != SQLITE_DONE)
+    snprintf(out, sizeof out, "ERROR: %s", sqlite3_errmsg(db));
   sqlite3_finalize(st);
   return out;
 }
@@ -120,11 +121,11 @@ static const char *registers_json(size_t n, char **keys, uint64_t *values) {
 }
 
 /* Event maps of protobuf-c: arrays of entries with key and value. */
-#define REGISTERS(count, entries)                                            \
-  do {                                                                       \
-    for (size_t i_ = 0; i_ < (count) && i_ < 64; i_++)                       \
-      keys[i_] = (entries)[i_]->key, values[i_] = (entries)[i_]->value;      \
-    expected_registers = registers_json((count), keys, values);        \
+#define REGISTERS(count, entries)                                              \
+  do {                                                                         \
+    for (size_t i_ = 0; i_ < (count) && i_ < 64; i_++)                         \
+      keys[i_] = (entries)[i_]->key, values[i_] = (entries)[i_]->value;        \
+    expected_registers = registers_json((count), keys, values);                \
   } while (0)
 
 static int column_is_null(sqlite3_stmt *st, int col) {
@@ -141,17 +142,31 @@ static int column_text_is(sqlite3_stmt *st, int col, const char *expected) {
 ** the name of the first column that differs, or NULL. */
 static const char *row_mismatch(sqlite3_stmt *st, const Event *e,
                                 uint64_t offset, uint64_t size) {
-  enum { OFF, SIZE, ID, TID, TS, KIND, SYM, ADDR, REGS, STACK, SIGNO, SIGNAME,
-         EXIT, EXE, ARGS, OS, ARCH };
-  static const char *const kinds[] = {[EVENT__PAYLOAD_TRACE_START] =
-                                          "trace_start",
-                                      [EVENT__PAYLOAD_TRACE_END] = "trace_end",
-                                      [EVENT__PAYLOAD_FUNCTION_CALL] =
-                                          "function_call",
-                                      [EVENT__PAYLOAD_FUNCTION_RETURN] =
-                                          "function_return",
-                                      [EVENT__PAYLOAD_SIGNAL_DELIVERY] =
-                                          "signal_delivery"};
+  enum {
+    OFF,
+    SIZE,
+    ID,
+    TID,
+    TS,
+    KIND,
+    SYM,
+    ADDR,
+    REGS,
+    STACK,
+    SIGNO,
+    SIGNAME,
+    EXIT,
+    EXE,
+    ARGS,
+    OS,
+    ARCH
+  };
+  static const char *const kinds[] = {
+      [EVENT__PAYLOAD_TRACE_START] = "trace_start",
+      [EVENT__PAYLOAD_TRACE_END] = "trace_end",
+      [EVENT__PAYLOAD_FUNCTION_CALL] = "function_call",
+      [EVENT__PAYLOAD_FUNCTION_RETURN] = "function_return",
+      [EVENT__PAYLOAD_SIGNAL_DELIVERY] = "signal_delivery"};
   char *keys[64];
   uint64_t values[64];
   const char *expected_registers = NULL;
@@ -199,7 +214,8 @@ static const char *row_mismatch(sqlite3_stmt *st, const Event *e,
     const FunctionCall *c = e->function_call;
     REGISTERS(c->n_argument_registers, c->argument_registers);
     if (!column_text_is(st, SYM, c->symbol)) return "symbol";
-    if ((uint64_t)sqlite3_column_int64(st, ADDR) != c->address) return "address";
+    if ((uint64_t)sqlite3_column_int64(st, ADDR) != c->address)
+      return "address";
     if (sqlite3_column_type(st, STACK) != SQLITE_BLOB ||
         (size_t)sqlite3_column_bytes(st, STACK) != c->stack_shallow_copy.len ||
         (c->stack_shallow_copy.len &&
@@ -213,7 +229,8 @@ static const char *row_mismatch(sqlite3_stmt *st, const Event *e,
     const FunctionReturn *r = e->function_return;
     REGISTERS(r->n_return_registers, r->return_registers);
     if (!column_text_is(st, SYM, r->symbol)) return "symbol";
-    if ((uint64_t)sqlite3_column_int64(st, ADDR) != r->address) return "address";
+    if ((uint64_t)sqlite3_column_int64(st, ADDR) != r->address)
+      return "address";
     payload_cols[SYM] = payload_cols[ADDR] = 1;
     break;
   }
@@ -225,8 +242,7 @@ static const char *row_mismatch(sqlite3_stmt *st, const Event *e,
     payload_cols[SIGNO] = payload_cols[SIGNAME] = 1;
     break;
   }
-  default:
-    return "payload_case";
+  default: return "payload_case";
   }
   if (expected_registers) {
     if (!column_text_is(st, REGS, expected_registers)) return "registers";
@@ -259,7 +275,8 @@ static void sql__generated_100k__then_matches_generator(void) {
   sqlite3_bind_text(st, 1, dir, -1, SQLITE_TRANSIENT);
   gen = atf_gen_new(&o);
   uint64_t file_size = offsets[n - 1] + 1; /* refined below from the file */
-  file_size = (uint64_t)query_int(db, "SELECT sum(size) FROM atf_events(?)", dir);
+  file_size =
+      (uint64_t)query_int(db, "SELECT sum(size) FROM atf_events(?)", dir);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     const char *bad;
     e = atf_gen_next(gen);
@@ -271,8 +288,8 @@ static void sql__generated_100k__then_matches_generator(void) {
                        (row + 1 < n ? offsets[row + 1] : file_size) -
                            offsets[row]);
     if (bad) {
-      fprintf(stderr, "row %" PRIu64 " (offset %" PRIu64 "): %s differs\n",
-              row, offsets[row], bad);
+      fprintf(stderr, "row %" PRIu64 " (offset %" PRIu64 "): %s differs\n", row,
+              offsets[row], bad);
       CHECK(!"a row differs from the generator's event");
       break;
     }
@@ -294,7 +311,8 @@ static void stats_delta(sqlite3 *db, const char *sql, const char *trace,
   int64_t d0 = query_int(db, "SELECT atf_stats() ->> 'headers_decoded'", NULL);
   query_text(db, sql, trace);
   *framed = query_int(db, "SELECT atf_stats() ->> 'records_framed'", NULL) - f0;
-  *decoded = query_int(db, "SELECT atf_stats() ->> 'headers_decoded'", NULL) - d0;
+  *decoded =
+      query_int(db, "SELECT atf_stats() ->> 'headers_decoded'", NULL) - d0;
 }
 
 static void sql__point_lookup__then_one_decode(void) {
@@ -414,8 +432,8 @@ static void sql__offset_pushdown__then_same_rows_as_full_scan(void) {
   {
     char text_bound[256], int_bound[256];
     snprintf(text_bound, sizeof text_bound,
-             "SELECT count(*) FROM atf_events(?1) WHERE offset < '%" PRIu64
-             "'", offsets[1000]);
+             "SELECT count(*) FROM atf_events(?1) WHERE offset < '%" PRIu64 "'",
+             offsets[1000]);
     snprintf(int_bound, sizeof int_bound,
              "SELECT count(*) FROM atf_events(?1) WHERE offset < %" PRIu64,
              offsets[1000]);
@@ -427,8 +445,10 @@ static void sql__offset_pushdown__then_same_rows_as_full_scan(void) {
 }
 
 static void sql__limit_offset__then_same_rows_as_full_scan(void) {
-  static const char *const tails[] = {"LIMIT 10", "LIMIT 10 OFFSET 995",
-                                      "LIMIT 0", "LIMIT -1 OFFSET 998",
+  static const char *const tails[] = {"LIMIT 10",
+                                      "LIMIT 10 OFFSET 995",
+                                      "LIMIT 0",
+                                      "LIMIT -1 OFFSET 998",
                                       "LIMIT 5 OFFSET 5000",
                                       "ORDER BY offset LIMIT 3 OFFSET 7"};
   atf_gen_options o;
@@ -499,7 +519,8 @@ static void sql__damaged_traces__then_error_or_rows_before(void) {
   dir = generated(&o, &offsets, &n);
   snprintf(expected, sizeof expected, "record at byte offset %" PRIu64 ":",
            offsets[500]);
-  const char *msg = query_text(db, "SELECT max(event_id) FROM atf_events(?1)", dir);
+  const char *msg =
+      query_text(db, "SELECT max(event_id) FROM atf_events(?1)", dir);
   CHECK(strncmp(msg, "ERROR: atf_events: ", 19) == 0);
   CHECK(strstr(msg, dir) != NULL);
   CHECK(strstr(msg, expected) != NULL);

@@ -76,8 +76,8 @@ static void decode__unknown_fields_every_wire_type__then_skipped(void) {
   atf_event ev;
   atf_payload p;
   atf_error err;
-  pb_uint(&body, 99, 12345);           /* varint */
-  pb_tag(&body, 98, 1);                /* fixed64 */
+  pb_uint(&body, 99, 12345); /* varint */
+  pb_tag(&body, 98, 1);      /* fixed64 */
   pb_raw(&body, eight, 8);
   pb_uint(&body, 1, 42);
   pb_str(&body, 97, "a newer tracer's text"); /* length-delimited */
@@ -267,7 +267,8 @@ static void decode__trace_start__then_every_field(void) {
   static const char *const args[] = {"/usr/bin/demo", "value with spaces",
                                      "\xc3\xbcn\xc3\xaf"};
   pb_str(&start, 1, "/usr/bin/demo");
-  for (int i = 0; i < 3; i++) pb_str(&start, 2, args[i]);
+  for (int i = 0; i < 3; i++)
+    pb_str(&start, 2, args[i]);
   pb_str(&start, 3, "linux");
   pb_str(&start, 4, "aarch64");
   pb_msg(&body, 10, &start);

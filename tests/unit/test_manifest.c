@@ -9,8 +9,8 @@ static atf_status parse(const char *json, atf_manifest *m, atf_error *err) {
   return atf_manifest_parse(json, strlen(json), "trace.json", m, err);
 }
 
-#define REQUIRED                                                             \
-  "\"os\":\"linux\",\"arch\":\"x86_64\",\"timeStartNs\":1,"                  \
+#define REQUIRED                                                               \
+  "\"os\":\"linux\",\"arch\":\"x86_64\",\"timeStartNs\":1,"                    \
   "\"timeEndNs\":2,\"eventCount\":3"
 
 static void manifest__valid_json__then_parsed(void) {
@@ -77,11 +77,14 @@ static void manifest__u64_max__then_exact(void) {
 
 static void manifest__missing_field__then_error(void) {
   static const char *const docs[] = {
-      "{\"arch\":\"x86_64\",\"timeStartNs\":1,\"timeEndNs\":2,\"eventCount\":3}",
+      "{\"arch\":\"x86_64\",\"timeStartNs\":1,\"timeEndNs\":2,\"eventCount\":"
+      "3}",
       "{\"os\":\"linux\",\"timeStartNs\":1,\"timeEndNs\":2,\"eventCount\":3}",
       "{\"os\":\"linux\",\"arch\":\"x86_64\",\"timeEndNs\":2,\"eventCount\":3}",
-      "{\"os\":\"linux\",\"arch\":\"x86_64\",\"timeStartNs\":1,\"eventCount\":3}",
-      "{\"os\":\"linux\",\"arch\":\"x86_64\",\"timeStartNs\":1,\"timeEndNs\":2}"};
+      "{\"os\":\"linux\",\"arch\":\"x86_64\",\"timeStartNs\":1,\"eventCount\":"
+      "3}",
+      "{\"os\":\"linux\",\"arch\":\"x86_64\",\"timeStartNs\":1,\"timeEndNs\":"
+      "2}"};
   static const char *const keys[] = {"\"os\"", "\"arch\"", "\"timeStartNs\"",
                                      "\"timeEndNs\"", "\"eventCount\""};
   for (size_t i = 0; i < 5; i++) {

@@ -155,7 +155,8 @@ static void event_iterator__torn_tail__then_stops_before_it(void) {
   const struct {
     const uint8_t *data;
     size_t len;
-  } cases[] = {{torn_body, sizeof torn_body}, {torn_prefix, sizeof torn_prefix}};
+  } cases[] = {{torn_body, sizeof torn_body},
+               {torn_prefix, sizeof torn_prefix}};
   for (size_t i = 0; i < 2; i++) {
     atf_map m;
     atf_iter it;

@@ -76,12 +76,11 @@ static void varint__overlong__then_error(void) {
   CHECK(decode(overflow, 10, &v, &len) == ATF_ERR_VARINT);
 }
 
-static const check_case cases[] = {
-    CASE(varint__single_byte__then_correct),
-    CASE(varint__multi_byte__then_correct),
-    CASE(varint__maximum_value__then_correct),
-    CASE(varint__truncated__then_error),
-    CASE(varint__overlong__then_error),
-    {0}};
+static const check_case cases[] = {CASE(varint__single_byte__then_correct),
+                                   CASE(varint__multi_byte__then_correct),
+                                   CASE(varint__maximum_value__then_correct),
+                                   CASE(varint__truncated__then_error),
+                                   CASE(varint__overlong__then_error),
+                                   {0}};
 
 int main(int argc, char **argv) { return check_main(argc, argv, cases); }
