@@ -10,7 +10,7 @@
 **   CREATE VIRTUAL TABLE temp.ev USING atf_events('traces/s1/pid_4242');
 **
 ** The argument is a pid_* directory, or the path of its events.bin or
-** trace.json. Columns (DESIGN.md section 2):
+** trace.json. Columns (DESIGN.md section 2; values in events_row.c):
 **
 **   offset            INTEGER  byte offset of the record's length prefix;
 **                              also the rowid
@@ -29,14 +29,18 @@
 **                              trace_start
 **   trace             HIDDEN   the trace argument
 **
-** A payload column of the event's own kind holds the protobuf default when
-** the field is absent; a payload column of another kind is NULL. Unsigned
-** 64-bit values are the INTEGER with the same 64 bits. Text that is not valid
-** UTF-8 comes back as a BLOB of the same bytes.
-**
-** Constraints on offset/rowid become seeks, LIMIT/OFFSET are applied here
-** when SQLite hands them over, rows come in ascending offset order (so ORDER
-** BY offset costs nothing), and only the columns a query uses are decoded.
+** What the table does with a query, so that narrow questions stay fast on
+** large files:
+**   - offset/rowid =, IN, >, >=, <, <= seek through the block index (a
+**     binary search, then framing within one block): no scan, and an offset
+**     that is not a record start matches nothing;
+**   - ts and event_id ranges skip every block whose min/max cannot match;
+**   - thread_id and kind = and IN are tested on the decoded header, before
+**     any other column is decoded;
+**   - LIMIT and OFFSET are applied here, OFFSET by jumping whole blocks when
+**     nothing else filters;
+**   - only the columns a query uses are decoded (count(*) only frames).
+** Rows come in ascending offset order, so ORDER BY offset costs nothing.
 */
 #include <math.h>
 #include <stdlib.h>
@@ -46,27 +50,6 @@
 #include "vtab_util.h"
 SQLITE_EXTENSION_INIT3
 
-enum {
-  COL_OFFSET,
-  COL_SIZE,
-  COL_EVENT_ID,
-  COL_THREAD_ID,
-  COL_TS,
-  COL_KIND,
-  COL_SYMBOL,
-  COL_ADDRESS,
-  COL_REGISTERS,
-  COL_STACK,
-  COL_SIGNAL_NUMBER,
-  COL_SIGNAL_NAME,
-  COL_EXIT_CODE,
-  COL_EXECUTABLE_PATH,
-  COL_ARGS,
-  COL_OPERATING_SYSTEM,
-  COL_CPU_ARCHITECTURE,
-  COL_TRACE
-};
-
 static const char SCHEMA[] =
     "CREATE TABLE x(offset INTEGER, size INTEGER, event_id INTEGER, "
     "thread_id INTEGER, ts INTEGER, kind TEXT, symbol TEXT, address INTEGER, "
@@ -74,62 +57,74 @@ static const char SCHEMA[] =
     "exit_code INTEGER, executable_path TEXT, args TEXT, "
     "operating_system TEXT, cpu_architecture TEXT, trace HIDDEN)";
 
-/* Which event kinds each payload column belongs to. */
-#define KIND_BIT(k) (1u << ((k)-ATF_KIND_TRACE_START))
-#define CALL_RETURN                                                            \
-  (KIND_BIT(ATF_KIND_FUNCTION_CALL) | KIND_BIT(ATF_KIND_FUNCTION_RETURN))
-static unsigned column_kinds(int column) {
-  switch (column) {
-  case COL_SYMBOL:
-  case COL_ADDRESS: return CALL_RETURN;
-  case COL_REGISTERS: return CALL_RETURN | KIND_BIT(ATF_KIND_SIGNAL_DELIVERY);
-  case COL_STACK: return KIND_BIT(ATF_KIND_FUNCTION_CALL);
-  case COL_SIGNAL_NUMBER:
-  case COL_SIGNAL_NAME: return KIND_BIT(ATF_KIND_SIGNAL_DELIVERY);
-  case COL_EXIT_CODE: return KIND_BIT(ATF_KIND_TRACE_END);
-  default: return KIND_BIT(ATF_KIND_TRACE_START);
-  }
-}
-
 /*
-** idxNum bits, set by xBestIndex and read by xFilter. Each bit marked (argv)
-** takes one argv value, in the order of the bits:
+** The plan. Each constraint the table takes has a slot; idxNum has bit
+** (1 << slot) set for each slot used, and xFilter's argv holds one value per
+** used slot, in slot order. Range slots come in the order = > >= < <=.
 */
-#define IDX_TRACE 0x001     /* (argv) trace = ?, the table-valued argument */
-#define IDX_OFFSET_EQ 0x002 /* (argv) offset = ? */
-#define IDX_OFFSET_IN 0x004 /* with IDX_OFFSET_EQ: the value is an IN list */
-#define IDX_OFFSET_GT 0x008 /* (argv) offset > ? */
-#define IDX_OFFSET_GE 0x010 /* (argv) offset >= ? */
-#define IDX_OFFSET_LT 0x020 /* (argv) offset < ? */
-#define IDX_OFFSET_LE 0x040 /* (argv) offset <= ? */
-#define IDX_LIMIT 0x080     /* (argv) LIMIT ? */
-#define IDX_SKIP 0x100      /* (argv) OFFSET ?: rows to skip */
-#define IDX_HEADER 0x200    /* a column beyond offset/size is used: decode */
+enum {
+  S_TRACE,     /* trace = ?: the table-valued argument */
+  S_OFFSET_EQ, /* offset/rowid = ? (an IN list with IDX_OFFSET_IN) */
+  S_OFFSET_GT,
+  S_OFFSET_GE,
+  S_OFFSET_LT,
+  S_OFFSET_LE,
+  S_TS_EQ,
+  S_TS_GT,
+  S_TS_GE,
+  S_TS_LT,
+  S_TS_LE,
+  S_ID_EQ, /* event_id */
+  S_ID_GT,
+  S_ID_GE,
+  S_ID_LT,
+  S_ID_LE,
+  S_THREAD_EQ, /* thread_id = ? (an IN list with IDX_THREAD_IN) */
+  S_KIND_EQ,   /* kind = ? (an IN list with IDX_KIND_IN) */
+  S_LIMIT,     /* LIMIT ? */
+  S_SKIP,      /* OFFSET ?: rows to skip */
+  N_SLOTS
+};
+/* Further idxNum bits, taking no argv: */
+#define IDX_OFFSET_IN (1 << 20) /* S_OFFSET_EQ's value is an IN list */
+#define IDX_THREAD_IN (1 << 21) /* S_THREAD_EQ's value is an IN list */
+#define IDX_KIND_IN (1 << 22)   /* S_KIND_EQ's value is an IN list */
+#define IDX_HEADER (1 << 23)    /* a column beyond offset/size is used */
+#define SLOT(s) (1 << (s))
+#define RANGE_SLOTS(first) (0x1f << (first)) /* =, >, >=, <, <= */
 
-typedef struct events_cursor {
-  sqlite3_vtab_cursor base;
-  /* The open trace, kept across xFilter calls while the file is unchanged. */
-  char *trace;
-  atf_map map;
-  atf_iter it;
-  /* The current row. */
-  atf_record rec;
-  atf_event ev;
-  atf_payload payload;
-  int have_header, have_payload, eof;
-  /* What xFilter asked for. */
-  int idx_num;
-  sqlite3_int64 lo, hi;   /* offsets that may match: [lo, hi] */
-  sqlite3_int64 *targets; /* sorted offsets for = and IN */
-  sqlite3_int64 n_targets, next_target;
-  sqlite3_int64 to_skip, to_emit; /* OFFSET and LIMIT left; to_emit < 0: all */
-  /* Buffers reused across rows to render registers. */
-  atf_register *regs;
-  uint32_t *regs_scratch;
-  uint32_t regs_cap;
-  /* Work done, flushed to the process-wide counters at the end of a scan. */
-  sqlite3_uint64 headers, payloads;
-} events_cursor;
+static const char *const slot_names[N_SLOTS] = {
+    "trace",      "offset=",    "offset>",   "offset>=",   "offset<",
+    "offset<=",   "ts=",        "ts>",       "ts>=",       "ts<",
+    "ts<=",       "event_id=",  "event_id>", "event_id>=", "event_id<",
+    "event_id<=", "thread_id=", "kind=",     "limit",      "skip"};
+
+/* The slot for "COLUMN OP ?", or -1 when the table does not take it. */
+static int slot_for(int column, int op) {
+  int first, step;
+  switch (op) {
+  case SQLITE_INDEX_CONSTRAINT_EQ: step = 0; break;
+  case SQLITE_INDEX_CONSTRAINT_GT: step = 1; break;
+  case SQLITE_INDEX_CONSTRAINT_GE: step = 2; break;
+  case SQLITE_INDEX_CONSTRAINT_LT: step = 3; break;
+  case SQLITE_INDEX_CONSTRAINT_LE: step = 4; break;
+#if SQLITE_VERSION_NUMBER >= 3038000
+  case SQLITE_INDEX_CONSTRAINT_LIMIT: return S_LIMIT;
+  case SQLITE_INDEX_CONSTRAINT_OFFSET: return S_SKIP;
+#endif
+  default: return -1;
+  }
+  switch (column) {
+  case -1: /* rowid */
+  case COL_OFFSET: first = S_OFFSET_EQ; break;
+  case COL_TS: first = S_TS_EQ; break;
+  case COL_EVENT_ID: first = S_ID_EQ; break;
+  case COL_THREAD_ID: return step == 0 ? S_THREAD_EQ : -1;
+  case COL_KIND: return step == 0 ? S_KIND_EQ : -1;
+  default: return -1;
+  }
+  return first + step;
+}
 
 static int events_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out) {
   events_cursor *c = sqlite3_malloc64(sizeof *c);
@@ -141,18 +136,27 @@ static int events_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out) {
   return SQLITE_OK;
 }
 
-/* Adds this scan's work to the counters behind atf_stats(). */
-static void flush_stats(events_cursor *c) {
+static trace_cache *cache_of(events_cursor *c) {
+  return &((atf_vtab *)c->base.pVtab)->aux->cache;
+}
+
+/* Ends the current query: counters flushed, the trace released. */
+static void end_query(events_cursor *c) {
   vtab_stats_add(c->it.records_read, c->headers, c->payloads);
   c->it.records_read = c->headers = c->payloads = 0;
+  trace_cache_release(cache_of(c), c->entry);
+  c->entry = NULL;
+  c->index = NULL;
+  sqlite3_free(c->trace);
+  sqlite3_free(c->targets);
+  sqlite3_free(c->threads);
+  c->trace = NULL;
+  c->targets = c->threads = NULL;
 }
 
 static int events_close(sqlite3_vtab_cursor *base) {
   events_cursor *c = (events_cursor *)base;
-  flush_stats(c);
-  atf_map_close(&c->map);
-  sqlite3_free(c->trace);
-  sqlite3_free(c->targets);
+  end_query(c);
   sqlite3_free(c->regs);
   sqlite3_free(c->regs_scratch);
   sqlite3_free(c);
@@ -160,159 +164,124 @@ static int events_close(sqlite3_vtab_cursor *base) {
 }
 
 /*
-** xBestIndex. Offers SQLite one plan for whatever the query gives:
-**   - trace = ? (the table-valued argument) -> IDX_TRACE; a trace argument
-**     that is there but not usable yet makes the plan unusable;
-**   - offset/rowid =, IN, >, >=, <, <= -> IDX_OFFSET_*: seeks;
-**   - LIMIT and OFFSET -> IDX_LIMIT, IDX_SKIP, taken only when every other
-**     constraint is consumed here and the order is ours, since rows counted
-**     here must be exactly the rows SQLite returns;
-**   - ORDER BY offset/rowid ascending is consumed: it is file order;
-**   - colUsed beyond offset/size -> IDX_HEADER.
-** idxStr spells the bits for EXPLAIN QUERY PLAN.
+** xBestIndex. Takes every constraint it has a slot for (see the enum), one
+** per slot; a second constraint of the same slot is left to SQLite. A trace
+** argument that is not usable yet makes the plan unusable. LIMIT and OFFSET
+** are taken only when every other constraint is taken here and the order
+** is the table's, since rows counted here must be exactly the rows SQLite
+** returns. ORDER BY offset/rowid ascending is consumed (file order), and
+** colUsed beyond offset/size sets IDX_HEADER. idxStr spells the plan for
+** EXPLAIN QUERY PLAN.
 */
-static int events_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-  /* The constraint chosen for each argv-taking bit, in bit order: trace,
-  ** offset =, >, >=, <, <=, LIMIT, OFFSET. */
-  int chosen[8];
-  int idx = 0, all_consumed = 1, n_args = 0;
-  double cost = 1e6, rows = 1e6;
+static int events_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
+  atf_vtab *vtab = (atf_vtab *)base;
+  int chosen[N_SLOTS]; /* constraint index per slot, or -1 */
+  int idx = 0, all_taken = 1, n_args = 0;
+  const atf_index *index = NULL;
+  double rows;
   sqlite3_str *desc;
-  (void)vtab;
-  for (size_t b = 0; b < sizeof chosen / sizeof chosen[0]; b++)
-    chosen[b] = -1;
-
-  int trace = vtab_find_eq(info, COL_TRACE);
-  if (trace == -2) return SQLITE_CONSTRAINT;
-  if (trace >= 0) idx |= IDX_TRACE, chosen[0] = trace;
+  for (int s = 0; s < N_SLOTS; s++)
+    chosen[s] = -1;
 
   for (int i = 0; i < info->nConstraint; i++) {
     const struct sqlite3_index_constraint *k = &info->aConstraint[i];
-    int bit = 0, slot = -1;
-    if (i == trace) continue;
-    if (!k->usable) {
-      all_consumed = 0;
+    int s = k->iColumn == COL_TRACE && k->op == SQLITE_INDEX_CONSTRAINT_EQ
+                ? S_TRACE
+                : slot_for(k->iColumn, k->op);
+    if (s == S_TRACE && !k->usable) return SQLITE_CONSTRAINT;
+    if (s < 0 || !k->usable || chosen[s] >= 0) {
+      if (s != S_LIMIT && s != S_SKIP) all_taken = 0;
       continue;
     }
-    if (k->iColumn == COL_OFFSET || k->iColumn == -1) {
-      switch (k->op) {
-      case SQLITE_INDEX_CONSTRAINT_EQ: bit = IDX_OFFSET_EQ, slot = 1; break;
-      case SQLITE_INDEX_CONSTRAINT_GT: bit = IDX_OFFSET_GT, slot = 2; break;
-      case SQLITE_INDEX_CONSTRAINT_GE: bit = IDX_OFFSET_GE, slot = 3; break;
-      case SQLITE_INDEX_CONSTRAINT_LT: bit = IDX_OFFSET_LT, slot = 4; break;
-      case SQLITE_INDEX_CONSTRAINT_LE: bit = IDX_OFFSET_LE, slot = 5; break;
-      }
-    }
-#if SQLITE_VERSION_NUMBER >= 3038000
-    if (k->op == SQLITE_INDEX_CONSTRAINT_LIMIT) bit = IDX_LIMIT, slot = 6;
-    if (k->op == SQLITE_INDEX_CONSTRAINT_OFFSET) bit = IDX_SKIP, slot = 7;
-#endif
-    if (!bit || (idx & bit)) {
-      /* Not ours, or a second bound of the same sort: SQLite tests it. */
-      if (k->op != SQLITE_INDEX_CONSTRAINT_LIMIT &&
-          k->op != SQLITE_INDEX_CONSTRAINT_OFFSET)
-        all_consumed = 0;
-      continue;
-    }
-    idx |= bit;
-    chosen[slot] = i;
+    chosen[s] = i;
   }
-  /* A lower and an upper bound of each kind at most: GT and GE (or LT and
-  ** LE) together leave the second to SQLite. */
-  if ((idx & IDX_OFFSET_GT) && (idx & IDX_OFFSET_GE))
-    idx &= ~IDX_OFFSET_GE, chosen[3] = -1, all_consumed = 0;
-  if ((idx & IDX_OFFSET_LT) && (idx & IDX_OFFSET_LE))
-    idx &= ~IDX_OFFSET_LE, chosen[5] = -1, all_consumed = 0;
-
   if (info->nOrderBy == 1 &&
       (info->aOrderBy[0].iColumn == COL_OFFSET ||
        info->aOrderBy[0].iColumn == -1) &&
       !info->aOrderBy[0].desc)
     info->orderByConsumed = 1;
-  if (!all_consumed || (info->nOrderBy > 0 && !info->orderByConsumed)) {
-    idx &= ~(IDX_LIMIT | IDX_SKIP);
-    chosen[6] = chosen[7] = -1;
-  }
+  if (!all_taken || (info->nOrderBy > 0 && !info->orderByConsumed))
+    chosen[S_LIMIT] = chosen[S_SKIP] = -1;
 
-  for (size_t b = 0; b < sizeof chosen / sizeof chosen[0]; b++) {
-    if (chosen[b] < 0) continue;
-    info->aConstraintUsage[chosen[b]].argvIndex = ++n_args;
-    info->aConstraintUsage[chosen[b]].omit = 1;
+  for (int s = 0; s < N_SLOTS; s++) {
+    if (chosen[s] < 0) continue;
+    idx |= SLOT(s);
+    info->aConstraintUsage[chosen[s]].argvIndex = ++n_args;
+    info->aConstraintUsage[chosen[s]].omit = 1;
   }
 #if SQLITE_VERSION_NUMBER >= 3038000
-  if ((idx & IDX_OFFSET_EQ) && sqlite3_libversion_number() >= 3038000 &&
-      sqlite3_vtab_in(info, chosen[1], -1) &&
-      sqlite3_vtab_in(info, chosen[1], 1))
-    idx |= IDX_OFFSET_IN;
+  /* IN lists arrive whole, to be walked in order (offsets) or as sets. */
+  static const int in_bits[][2] = {{S_OFFSET_EQ, IDX_OFFSET_IN},
+                                   {S_THREAD_EQ, IDX_THREAD_IN},
+                                   {S_KIND_EQ, IDX_KIND_IN}};
+  for (size_t b = 0; b < sizeof in_bits / sizeof in_bits[0]; b++) {
+    int k = chosen[in_bits[b][0]];
+    if (k >= 0 && sqlite3_libversion_number() >= 3038000 &&
+        sqlite3_vtab_in(info, k, -1) && sqlite3_vtab_in(info, k, 1))
+      idx |= in_bits[b][1];
+  }
 #endif
   if (info->colUsed &
       ~(((sqlite3_uint64)1 << COL_OFFSET) | ((sqlite3_uint64)1 << COL_SIZE) |
         ((sqlite3_uint64)1 << COL_TRACE)))
     idx |= IDX_HEADER;
 
-  if (idx & IDX_OFFSET_EQ) {
-    /* Framing up to the offset, then one decode per value. */
-    rows = (idx & IDX_OFFSET_IN) ? 10 : 1;
-    cost = 100 * rows;
-    if (!(idx & IDX_OFFSET_IN)) info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
-  } else if (idx &
-             (IDX_OFFSET_GT | IDX_OFFSET_GE | IDX_OFFSET_LT | IDX_OFFSET_LE)) {
-    rows = 2.5e5;
-    cost = 2.5e5;
+    /* Row estimates from the index, when this connection has one. */
+#if SQLITE_VERSION_NUMBER >= 3038000
+  if (chosen[S_TRACE] >= 0 && sqlite3_libversion_number() >= 3038000) {
+    sqlite3_value *v = NULL;
+    if (sqlite3_vtab_rhs_value(info, chosen[S_TRACE], &v) == SQLITE_OK && v)
+      index = trace_cache_peek_index(&vtab->aux->cache,
+                                     (const char *)sqlite3_value_text(v));
   }
-  if (!(idx & IDX_TRACE)) cost *= 1e3; /* usable, but only as a created table */
-  info->estimatedCost = cost;
+#endif
+  if (!index && vtab->trace && chosen[S_TRACE] < 0)
+    index = trace_cache_peek_index(&vtab->aux->cache, vtab->trace);
+  rows = index ? (double)index->records + 1 : 1e6;
+  if (idx & SLOT(S_OFFSET_EQ)) {
+    rows = (idx & IDX_OFFSET_IN) ? 10 : 1;
+    if (!(idx & IDX_OFFSET_IN)) info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+  }
+  if (idx & (SLOT(S_OFFSET_GT) | SLOT(S_OFFSET_GE) | SLOT(S_OFFSET_LT) |
+             SLOT(S_OFFSET_LE)))
+    rows /= 4;
+  if (idx & (SLOT(S_TS_EQ) | SLOT(S_ID_EQ))) rows /= 1000;
+  if (idx & (RANGE_SLOTS(S_TS_EQ) | RANGE_SLOTS(S_ID_EQ))) rows /= 8;
+  if (idx & SLOT(S_THREAD_EQ)) rows /= 8;
+  if (idx & SLOT(S_KIND_EQ)) rows /= 3;
+  if (rows < 1) rows = 1;
+  /* Reading costs about a row each; a missing trace argument is usable
+  ** only on a created table, so it must not win over one that has it. */
   info->estimatedRows = (sqlite3_int64)rows;
+  info->estimatedCost = rows * ((idx & IDX_HEADER) ? 2 : 1) + 10;
+  if (!(idx & SLOT(S_TRACE)) && !vtab->trace) info->estimatedCost = 1e12;
   info->idxNum = idx;
 
   desc = sqlite3_str_new(NULL);
-  sqlite3_str_appendf(desc, "%s", (idx & IDX_TRACE) ? "trace" : "no-trace");
-  if (idx & IDX_OFFSET_EQ)
-    sqlite3_str_appendf(desc, " offset%s", (idx & IDX_OFFSET_IN) ? "-in" : "=");
-  if (idx & IDX_OFFSET_GT) sqlite3_str_appendf(desc, " offset>");
-  if (idx & IDX_OFFSET_GE) sqlite3_str_appendf(desc, " offset>=");
-  if (idx & IDX_OFFSET_LT) sqlite3_str_appendf(desc, " offset<");
-  if (idx & IDX_OFFSET_LE) sqlite3_str_appendf(desc, " offset<=");
-  if (idx & IDX_LIMIT) sqlite3_str_appendf(desc, " limit");
-  if (idx & IDX_SKIP) sqlite3_str_appendf(desc, " skip");
-  sqlite3_str_appendf(desc, (idx & IDX_HEADER) ? " decode" : " framing-only");
+  sqlite3_str_appendall(desc, (idx & SLOT(S_TRACE)) ? "trace" : "no-trace");
+  for (int s = S_OFFSET_EQ; s < N_SLOTS; s++) {
+    int in = (s == S_OFFSET_EQ && (idx & IDX_OFFSET_IN)) ||
+             (s == S_THREAD_EQ && (idx & IDX_THREAD_IN)) ||
+             (s == S_KIND_EQ && (idx & IDX_KIND_IN));
+    if (!(idx & SLOT(s))) continue;
+    if (in) /* "offset=" becomes "offset-in" */
+      sqlite3_str_appendf(desc, " %.*s-in", (int)strlen(slot_names[s]) - 1,
+                          slot_names[s]);
+    else
+      sqlite3_str_appendf(desc, " %s", slot_names[s]);
+  }
+  sqlite3_str_appendall(desc, (idx & IDX_HEADER) ? " decode" : " framing-only");
   info->idxStr = sqlite3_str_finish(desc);
   if (!info->idxStr) return SQLITE_NOMEM;
   info->needToFreeIdxStr = 1;
   return SQLITE_OK;
 }
 
-/* Opens TRACE into the cursor, reusing the mapping if it is the same trace
-** and events.bin is unchanged (same device, inode, size and mtime). */
-static int open_trace(events_cursor *c, const char *trace) {
-  atf_trace_paths paths;
-  atf_error err;
-  atf_status rc;
-  if (c->trace && strcmp(c->trace, trace) == 0 && c->map.path) {
-    atf_file_id now;
-    if (atf_file_id_read(c->map.path, &now, &err) == ATF_OK &&
-        memcmp(&now, &c->map.id, sizeof now) == 0)
-      return SQLITE_OK;
-  }
-  atf_map_close(&c->map);
-  sqlite3_free(c->trace);
-  c->trace = NULL;
-  rc = atf_trace_paths_resolve(trace, &paths, &err);
-  if (rc == ATF_OK) {
-    rc = atf_map_open(paths.events_path, &c->map, &err);
-    atf_trace_paths_free(&paths);
-  }
-  if (rc != ATF_OK) {
-    vtab_set_error(c->base.pVtab, "atf_events", &err);
-    return rc == ATF_ERR_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
-  }
-  c->trace = sqlite3_mprintf("%s", trace);
-  return c->trace ? SQLITE_OK : SQLITE_NOMEM;
-}
+/* ---- xFilter: turning argv into the plan ------------------------------ */
 
-/* An offset value as SQLite would compare it with the INTEGER column:
-** *OUT holds it when it is (or equals) an integer, else returns 0. */
-static int exact_offset(sqlite3_value *v, sqlite3_int64 *out) {
+/* V as an exact integer, as SQLite compares it with an INTEGER column;
+** returns 0 when it equals no integer. */
+static int exact_integer(sqlite3_value *v, sqlite3_int64 *out) {
   int type = sqlite3_value_numeric_type(v);
   if (type == SQLITE_INTEGER) {
     *out = sqlite3_value_int64(v);
@@ -320,7 +289,7 @@ static int exact_offset(sqlite3_value *v, sqlite3_int64 *out) {
   }
   if (type == SQLITE_FLOAT) {
     double d = sqlite3_value_double(v);
-    if (d >= 0 && d < 9.2e18 && d == floor(d)) {
+    if (d >= -9.2e18 && d <= 9.2e18 && d == floor(d)) {
       *out = (sqlite3_int64)d;
       return 1;
     }
@@ -328,47 +297,51 @@ static int exact_offset(sqlite3_value *v, sqlite3_int64 *out) {
   return 0;
 }
 
-/* Narrows [*lo, *hi] by "offset OP v"; returns 0 when nothing can match. */
-static int narrow_range(int bit, sqlite3_value *v, sqlite3_int64 *lo,
-                        sqlite3_int64 *hi) {
+/* Narrows R by "column OP v" (OP: 0 =, 1 >, 2 >=, 3 <, 4 <=), comparing as
+** SQLite compares an INTEGER column; returns 0 when nothing can match. */
+static int narrow_range(int op, sqlite3_value *v, int_range *r) {
   int type = sqlite3_value_numeric_type(v);
-  int lower = bit == IDX_OFFSET_GT || bit == IDX_OFFSET_GE;
+  int lower = op == 1 || op == 2;
+  sqlite3_int64 i;
   double d, bound;
+  if (op == 0) {
+    if (!exact_integer(v, &i)) return 0;
+    if (i > r->lo) r->lo = i;
+    if (i < r->hi) r->hi = i;
+    return r->lo <= r->hi;
+  }
   if (type == SQLITE_NULL) return 0;
   if (type == SQLITE_TEXT || type == SQLITE_BLOB)
     return !lower; /* every INTEGER sorts before text and blobs */
   if (type == SQLITE_INTEGER) {
-    sqlite3_int64 i = sqlite3_value_int64(v);
-    if (bit == IDX_OFFSET_GT) {
+    i = sqlite3_value_int64(v);
+    if (op == 1) {
       if (i == INT64_MAX) return 0;
       i++;
     }
-    if (bit == IDX_OFFSET_LT) {
+    if (op == 3) {
       if (i == INT64_MIN) return 0;
       i--;
     }
-    if (lower && i > *lo) *lo = i;
-    if (!lower && i < *hi) *hi = i;
-    return *lo <= *hi;
+  } else { /* a real: the nearest integer on the inside of the bound */
+    d = sqlite3_value_double(v);
+    bound = op == 1   ? floor(d) + 1
+            : op == 2 ? ceil(d)
+            : op == 3 ? ceil(d) - 1
+                      : floor(d);
+    if (bound > 9.2e18) {
+      if (lower) return 0;
+      return r->lo <= r->hi;
+    }
+    if (bound < -9.2e18) {
+      if (!lower) return 0;
+      return r->lo <= r->hi;
+    }
+    i = (sqlite3_int64)bound;
   }
-  /* A real: the nearest integer on the inside of the bound. */
-  d = sqlite3_value_double(v);
-  if (bit == IDX_OFFSET_GT)
-    bound = floor(d) + 1;
-  else if (bit == IDX_OFFSET_GE)
-    bound = ceil(d);
-  else if (bit == IDX_OFFSET_LT)
-    bound = ceil(d) - 1;
-  else
-    bound = floor(d);
-  if (lower) {
-    if (bound > 9.2e18) return 0;
-    if (bound > (double)*lo) *lo = (sqlite3_int64)bound;
-  } else {
-    if (bound < 0) return 0;
-    if (bound < (double)*hi) *hi = (sqlite3_int64)bound;
-  }
-  return *lo <= *hi;
+  if (lower && i > r->lo) r->lo = i;
+  if (!lower && i < r->hi) r->hi = i;
+  return r->lo <= r->hi;
 }
 
 static int compare_int64(const void *a, const void *b) {
@@ -376,167 +349,324 @@ static int compare_int64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Collects the = or IN values as a sorted list without duplicates. */
-static int collect_targets(events_cursor *c, sqlite3_value *arg, int is_in) {
-  sqlite3_int64 cap = 1, n = 0, v;
+/* Collects the integer values of ARG (one value, or an IN list) as a sorted
+** array without duplicates; values that equal no integer are dropped. */
+static int collect_integers(sqlite3_value *arg, int is_in, sqlite3_int64 **out,
+                            sqlite3_int64 *count) {
+  sqlite3_int64 cap = 4, n = 0, v;
   sqlite3_value *item = arg;
   int rc = SQLITE_OK;
-  c->targets = sqlite3_malloc64(sizeof *c->targets);
-  if (!c->targets) return SQLITE_NOMEM;
+  sqlite3_int64 *values = sqlite3_malloc64(cap * sizeof *values);
+  if (!values) return SQLITE_NOMEM;
 #if SQLITE_VERSION_NUMBER >= 3038000
   if (is_in) rc = sqlite3_vtab_in_first(arg, &item);
 #endif
   while (rc == SQLITE_OK && item) {
-    if (exact_offset(item, &v)) {
+    if (exact_integer(item, &v)) {
       if (n == cap) {
         sqlite3_int64 *grown =
-            sqlite3_realloc64(c->targets, 2 * cap * sizeof *c->targets);
-        if (!grown) return SQLITE_NOMEM;
-        c->targets = grown;
+            sqlite3_realloc64(values, 2 * cap * sizeof *values);
+        if (!grown) {
+          sqlite3_free(values);
+          return SQLITE_NOMEM;
+        }
+        values = grown;
         cap *= 2;
       }
-      c->targets[n++] = v;
+      values[n++] = v;
     }
     if (!is_in) break;
 #if SQLITE_VERSION_NUMBER >= 3038000
     rc = sqlite3_vtab_in_next(arg, &item);
 #endif
   }
-  if (rc != SQLITE_OK && rc != SQLITE_DONE) return rc;
-  qsort(c->targets, (size_t)n, sizeof *c->targets, compare_int64);
-  c->n_targets = 0;
+  if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+    sqlite3_free(values);
+    return rc;
+  }
+  qsort(values, (size_t)n, sizeof *values, compare_int64);
+  *count = 0;
   for (sqlite3_int64 i = 0; i < n; i++)
-    if (i == 0 || c->targets[i] != c->targets[i - 1])
-      c->targets[c->n_targets++] = c->targets[i];
+    if (i == 0 || values[i] != values[i - 1]) values[(*count)++] = values[i];
+  *out = values;
   return SQLITE_OK;
 }
 
-static int reader_error(events_cursor *c, const atf_error *err) {
+/* The KIND_BIT set of kind names in ARG (one value, or an IN list). */
+static int collect_kinds(sqlite3_value *arg, int is_in, unsigned *out) {
+  sqlite3_value *item = arg;
+  int rc = SQLITE_OK;
+  *out = 0;
+#if SQLITE_VERSION_NUMBER >= 3038000
+  if (is_in) rc = sqlite3_vtab_in_first(arg, &item);
+#endif
+  while (rc == SQLITE_OK && item) {
+    const char *name = sqlite3_value_type(item) == SQLITE_NULL
+                           ? NULL
+                           : (const char *)sqlite3_value_text(item);
+    for (int k = ATF_KIND_TRACE_START; name && k <= ATF_KIND_SIGNAL_DELIVERY;
+         k++)
+      if (strcmp(name, atf_kind_name((atf_kind)k)) == 0) *out |= KIND_BIT(k);
+    if (!is_in) break;
+#if SQLITE_VERSION_NUMBER >= 3038000
+    rc = sqlite3_vtab_in_next(arg, &item);
+#endif
+  }
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int events_reader_error(events_cursor *c, const atf_error *err) {
   vtab_set_error(c->base.pVtab, "atf_events", err);
   return err->code == ATF_ERR_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
 }
 
-/* Reads the next record into c->rec, or sets eof; in target mode, the next
-** target that is a record start (any other offset is no record). */
-static int read_candidate(events_cursor *c) {
-  atf_error err;
-  atf_status rc;
-  if (c->targets) {
-    for (;;) {
-      sqlite3_int64 t;
-      if (c->next_target >= c->n_targets) {
-        c->eof = 1;
-        return SQLITE_OK;
-      }
-      t = c->targets[c->next_target++];
-      if (t < c->lo || t < (sqlite3_int64)atf_iter_position(&c->it)) continue;
-      if (t > c->hi || (sqlite3_uint64)t >= c->it.end) {
-        c->eof = 1;
-        return SQLITE_OK;
-      }
-      rc = atf_iter_skip_to(&c->it, (uint64_t)t, &err);
-      if (rc == ATF_ERR_VARINT) return reader_error(c, &err);
-      if (rc == ATF_END) break;
-      if (atf_iter_position(&c->it) == (uint64_t)t) break;
-    }
-  }
-  rc = atf_iter_next(&c->it, &c->rec, &err);
-  if (rc == ATF_OK) {
-    if ((sqlite3_int64)c->rec.offset > c->hi) c->eof = 1;
-    return SQLITE_OK;
-  }
-  if (rc != ATF_END) return reader_error(c, &err);
-  if (c->it.torn_bytes)
-    sqlite3_log(SQLITE_WARNING,
-                "atf_events: %s: torn last record at byte offset %llu "
-                "(%llu bytes unread): rows stop before it",
-                c->map.path, (unsigned long long)atf_iter_position(&c->it),
-                (unsigned long long)c->it.torn_bytes);
-  c->eof = 1;
-  return SQLITE_OK;
-}
-
-static int decode_header(events_cursor *c) {
+int events_decode_header(events_cursor *c) {
   atf_error err;
   if (c->have_header) return SQLITE_OK;
   if (atf_event_decode(&c->rec, &c->ev, &err) != ATF_OK)
-    return reader_error(c, &err);
+    return events_reader_error(c, &err);
   c->have_header = 1;
   c->headers++;
   return SQLITE_OK;
 }
 
-/* Moves to the next row: the next candidate past the rows to skip. */
+/* ---- moving through the file ------------------------------------------ */
+
+/* Moves the iterator to the first record at or after OFFSET, through the
+** index when there is one: a binary search, then framing within a block. */
+static int seek_to(events_cursor *c, uint64_t offset) {
+  atf_error err;
+  atf_status rc;
+  if (c->index) {
+    int64_t b = atf_index_block_at(c->index, offset);
+    if (b >= 0 && c->index->blocks[b].offset > atf_iter_position(&c->it))
+      atf_iter_seek(&c->it, c->index->blocks[b].offset, NULL);
+  }
+  rc = atf_iter_skip_to(&c->it, offset, &err);
+  return rc == ATF_OK || rc == ATF_END ? SQLITE_OK
+                                       : events_reader_error(c, &err);
+}
+
+/* Whether block B may hold a row of the ts and event_id ranges. */
+static int block_may_match(const events_cursor *c, const atf_block *b) {
+  if (b->flags & ATF_BLOCK_UNDECODED) return 1;
+  if (c->filter_ts && (b->min_ts > b->max_ts || /* no record with a timestamp */
+                       b->max_ts < c->ts.lo || b->min_ts > c->ts.hi))
+    return 0;
+  if (c->filter_event_id) {
+    /* SQL compares event_id as the signed reading of its 64 bits. */
+    int64_t lo = (int64_t)b->min_event_id, hi = (int64_t)b->max_event_id;
+    if ((b->min_event_id >> 63) != (b->max_event_id >> 63))
+      lo = INT64_MIN, hi = INT64_MAX; /* straddles the sign: no bound */
+    if (hi < c->event_id.lo || lo > c->event_id.hi) return 0;
+  }
+  return 1;
+}
+
+/* At a block boundary, jumps over the blocks that cannot match. */
+static void skip_blocks(events_cursor *c) {
+  const atf_index *ix = c->index;
+  uint64_t pos = atf_iter_position(&c->it);
+  if (!ix || !(c->filter_ts || c->filter_event_id)) return;
+  while (
+      c->block < ix->n_blocks && ix->blocks[c->block].offset < pos &&
+      (c->block + 1 == ix->n_blocks || ix->blocks[c->block + 1].offset <= pos))
+    c->block++;
+  if (c->block >= ix->n_blocks || ix->blocks[c->block].offset != pos) return;
+  while (c->block < ix->n_blocks && !block_may_match(c, &ix->blocks[c->block]))
+    c->block++;
+  atf_iter_seek(&c->it,
+                c->block < ix->n_blocks ? ix->blocks[c->block].offset : ix->end,
+                NULL);
+}
+
+/* Reads the next record into c->rec, or sets eof. With targets, the next
+** target that is a record start (any other offset is no record). */
+static int read_record(events_cursor *c) {
+  atf_error err;
+  atf_status rc;
+  if (c->targets) {
+    for (;;) {
+      sqlite3_int64 t;
+      if (c->next_target >= c->n_targets) goto done;
+      t = c->targets[c->next_target++];
+      if (t < c->offset.lo || t < (sqlite3_int64)atf_iter_position(&c->it))
+        continue;
+      if (t > c->offset.hi || (uint64_t)t >= c->it.end) goto done;
+      if ((rc = seek_to(c, (uint64_t)t)) != SQLITE_OK) return rc;
+      if (atf_iter_position(&c->it) == (uint64_t)t) break;
+    }
+  } else {
+    skip_blocks(c);
+  }
+  rc = atf_iter_next(&c->it, &c->rec, &err);
+  if (rc == ATF_OK) {
+    if ((sqlite3_int64)c->rec.offset > c->offset.hi) goto done;
+    /* A long scan gives back the pages it has read (resident memory stays
+    ** bounded; the page cache keeps them). */
+    if (c->it.pos - c->released > ((uint64_t)64 << 20)) {
+      atf_map_release(&c->entry->map, c->released, c->rec.offset);
+      c->released = c->rec.offset;
+    }
+    return SQLITE_OK;
+  }
+  if (rc != ATF_END) return events_reader_error(c, &err);
+  if (c->it.torn_bytes)
+    sqlite3_log(SQLITE_WARNING,
+                "atf_events: %s: torn last record at byte offset %llu "
+                "(%llu bytes unread): rows stop before it",
+                c->entry->map.path,
+                (unsigned long long)atf_iter_position(&c->it),
+                (unsigned long long)c->it.torn_bytes);
+done:
+  c->eof = 1;
+  return SQLITE_OK;
+}
+
+static int has_thread(const events_cursor *c, sqlite3_int64 thread) {
+  return bsearch(&thread, c->threads, (size_t)c->n_threads, sizeof thread,
+                 compare_int64) != NULL;
+}
+
+/* Whether the current record passes the filters that need its header. */
+static int row_passes(events_cursor *c, int *rc) {
+  const atf_event *ev = &c->ev;
+  if (!(c->filter_ts || c->filter_event_id || c->threads || c->kinds)) return 1;
+  if ((*rc = events_decode_header(c)) != SQLITE_OK) return 0;
+  if (c->filter_ts &&
+      (!ev->has_timestamp || ev->ts_ns < c->ts.lo || ev->ts_ns > c->ts.hi))
+    return 0;
+  if (c->filter_event_id && ((int64_t)ev->event_id < c->event_id.lo ||
+                             (int64_t)ev->event_id > c->event_id.hi))
+    return 0;
+  if (c->threads && !has_thread(c, ev->thread_id)) return 0;
+  if (c->kinds &&
+      (ev->kind == ATF_KIND_NONE || !(c->kinds & KIND_BIT(ev->kind))))
+    return 0;
+  return 1;
+}
+
+/* Moves to the next row: the next record that passes the filters, past the
+** rows OFFSET skips. */
 static int events_next(sqlite3_vtab_cursor *base) {
   events_cursor *c = (events_cursor *)base;
-  int rc;
-  c->have_header = c->have_payload = 0;
+  int rc = SQLITE_OK;
   if (c->to_emit == 0) {
     c->eof = 1;
     return SQLITE_OK;
   }
-  do {
-    rc = read_candidate(c);
+  for (;;) {
+    c->have_header = c->have_payload = 0;
+    rc = read_record(c);
     if (rc != SQLITE_OK || c->eof) return rc;
-  } while (c->to_skip > 0 && c->to_skip--);
+    if (!row_passes(c, &rc)) {
+      if (rc != SQLITE_OK) return rc;
+      continue;
+    }
+    if (c->to_skip > 0) {
+      c->to_skip--;
+      continue;
+    }
+    break;
+  }
   if (c->to_emit > 0) c->to_emit--;
-  return (c->idx_num & IDX_HEADER) ? decode_header(c) : SQLITE_OK;
+  return (c->idx_num & IDX_HEADER) ? events_decode_header(c) : SQLITE_OK;
+}
+
+/* OFFSET with nothing else to filter: jump to the block holding that
+** ordinal, then frame the rest. */
+static void skip_by_ordinal(events_cursor *c) {
+  const atf_index *ix = c->index;
+  uint64_t n = (uint64_t)c->to_skip, b = n / ATF_INDEX_BLOCK_RECORDS;
+  if (b >= ix->n_blocks) b = ix->n_blocks ? ix->n_blocks - 1 : 0;
+  if (ix->n_blocks == 0 || ix->blocks[b].ordinal > n) return;
+  atf_iter_seek(&c->it, ix->blocks[b].offset, NULL);
+  c->to_skip = (sqlite3_int64)(n - ix->blocks[b].ordinal);
 }
 
 /*
-** xFilter. argv holds, in this order, one value for each of these idxNum
-** bits that is set (see xBestIndex): IDX_TRACE, IDX_OFFSET_EQ (with
-** IDX_OFFSET_IN: an IN list), IDX_OFFSET_GT, IDX_OFFSET_GE, IDX_OFFSET_LT,
-** IDX_OFFSET_LE, IDX_LIMIT, IDX_SKIP. IDX_HEADER takes none.
+** xFilter. argv holds one value per slot set in idxNum, in slot order (see
+** the enum): the trace, offset =/IN (IDX_OFFSET_IN), offset bounds, ts =
+** and bounds, event_id = and bounds, thread_id =/IN (IDX_THREAD_IN), kind
+** =/IN (IDX_KIND_IN), LIMIT, OFFSET. IDX_HEADER takes none.
 */
 static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
                          const char *idx_str, int argc, sqlite3_value **argv) {
   events_cursor *c = (events_cursor *)base;
   const char *trace;
-  int arg = 0, rc;
+  atf_error err;
+  int arg = 0, rc = SQLITE_OK, needs_index;
+  int_range *ranges[] = {&c->offset, &c->ts, &c->event_id};
   (void)idx_str;
   (void)argc;
-  flush_stats(c);
-  sqlite3_free(c->targets);
-  c->targets = NULL;
-  c->n_targets = c->next_target = 0;
+  end_query(c);
   c->idx_num = idx_num;
-  c->lo = 0;
-  c->hi = INT64_MAX;
+  c->offset.lo = 0;
+  c->offset.hi = c->ts.hi = c->event_id.hi = INT64_MAX;
+  c->ts.lo = c->event_id.lo = INT64_MIN;
+  c->n_targets = c->next_target = c->n_threads = 0;
+  c->kinds = 0;
   c->to_skip = 0;
   c->to_emit = -1;
+  c->block = 0;
+  c->released = 0;
   c->eof = 1;
-  trace = vtab_trace_arg(base->pVtab, "atf_events", idx_num & IDX_TRACE,
-                         (idx_num & IDX_TRACE) ? argv[0] : NULL);
-  if (!trace) return SQLITE_ERROR;
-  if (idx_num & IDX_TRACE) arg++;
-  rc = open_trace(c, trace);
-  if (rc != SQLITE_OK) return rc;
-  atf_iter_init(&c->it, &c->map);
+  c->filter_ts = (idx_num & RANGE_SLOTS(S_TS_EQ)) != 0;
+  c->filter_event_id = (idx_num & RANGE_SLOTS(S_ID_EQ)) != 0;
 
-  if (idx_num & IDX_OFFSET_EQ) {
-    rc = collect_targets(c, argv[arg++], idx_num & IDX_OFFSET_IN);
-    if (rc != SQLITE_OK) return rc;
+  trace = vtab_trace_arg(base->pVtab, "atf_events", idx_num & SLOT(S_TRACE),
+                         (idx_num & SLOT(S_TRACE)) ? argv[arg++] : NULL);
+  if (!trace) return SQLITE_ERROR;
+  if (trace_cache_acquire(cache_of(c), trace, &c->entry, &err) != ATF_OK)
+    return events_reader_error(c, &err);
+  c->trace = sqlite3_mprintf("%s", trace);
+  if (!c->trace) return SQLITE_NOMEM;
+  atf_iter_init(&c->it, &c->entry->map);
+
+  for (int s = S_OFFSET_EQ; s <= S_ID_LE && rc == SQLITE_OK; s++) {
+    int op = (s - S_OFFSET_EQ) % 5, column = (s - S_OFFSET_EQ) / 5;
+    if (!(idx_num & SLOT(s))) continue;
+    if (s == S_OFFSET_EQ)
+      rc = collect_integers(argv[arg++], idx_num & IDX_OFFSET_IN, &c->targets,
+                            &c->n_targets);
+    else if (!narrow_range(op, argv[arg++], ranges[column]))
+      return SQLITE_OK; /* nothing can match: no rows */
   }
-  static const int bounds[] = {IDX_OFFSET_GT, IDX_OFFSET_GE, IDX_OFFSET_LT,
-                               IDX_OFFSET_LE};
-  for (size_t b = 0; b < sizeof bounds / sizeof bounds[0]; b++)
-    if ((idx_num & bounds[b]) &&
-        !narrow_range(bounds[b], argv[arg++], &c->lo, &c->hi))
-      return SQLITE_OK; /* no offset can match: no rows */
-  if (idx_num & IDX_LIMIT) c->to_emit = sqlite3_value_int64(argv[arg++]);
-  if (idx_num & IDX_SKIP) {
+  if (rc == SQLITE_OK && (idx_num & SLOT(S_THREAD_EQ))) {
+    rc = collect_integers(argv[arg++], idx_num & IDX_THREAD_IN, &c->threads,
+                          &c->n_threads);
+    if (rc == SQLITE_OK && c->n_threads == 0) return SQLITE_OK;
+  }
+  if (rc == SQLITE_OK && (idx_num & SLOT(S_KIND_EQ))) {
+    rc = collect_kinds(argv[arg++], idx_num & IDX_KIND_IN, &c->kinds);
+    if (rc == SQLITE_OK && c->kinds == 0) return SQLITE_OK;
+  }
+  if (rc != SQLITE_OK) return rc;
+  if (idx_num & SLOT(S_LIMIT)) {
+    c->to_emit = sqlite3_value_int64(argv[arg++]);
+    if (c->to_emit < 0) c->to_emit = -1; /* a negative LIMIT is no limit */
+  }
+  if (idx_num & SLOT(S_SKIP)) {
     c->to_skip = sqlite3_value_int64(argv[arg++]);
     if (c->to_skip < 0) c->to_skip = 0;
   }
-  if (c->to_emit < 0) c->to_emit = -1; /* a negative LIMIT is no limit */
 
-  if (c->lo > 0 && !c->targets) {
-    /* Start at the first record at or after lo, found by framing alone. */
-    atf_error err;
-    atf_status st = atf_iter_skip_to(&c->it, (uint64_t)c->lo, &err);
-    if (st == ATF_ERR_VARINT) return reader_error(c, &err);
+  /* The index serves seeks, block skipping and jumps by ordinal; a plain
+  ** scan does without it. */
+  needs_index = c->targets || c->offset.lo > 0 || c->filter_ts ||
+                c->filter_event_id || c->to_skip > 0;
+  if (needs_index) {
+    if (trace_entry_index(c->entry, &c->index, &err) != ATF_OK)
+      return events_reader_error(c, &err);
+  } else {
+    atf_map_advise_sequential(&c->entry->map);
   }
+  if (!c->targets && c->offset.lo > 0 &&
+      (rc = seek_to(c, (uint64_t)c->offset.lo)) != SQLITE_OK)
+    return rc;
+  if (c->to_skip > 0 && !c->targets && c->offset.lo == 0 && !c->threads &&
+      !c->kinds && !c->filter_ts && !c->filter_event_id)
+    skip_by_ordinal(c);
   c->eof = 0;
   return events_next(base);
 }
@@ -548,150 +678,6 @@ static int events_eof(sqlite3_vtab_cursor *base) {
 static int events_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid) {
   *rowid = (sqlite3_int64)((events_cursor *)base)->rec.offset;
   return SQLITE_OK;
-}
-
-static int decode_payload(events_cursor *c) {
-  atf_error err;
-  int rc = decode_header(c);
-  if (rc != SQLITE_OK || c->have_payload) return rc;
-  if (atf_payload_decode(&c->ev, &c->payload, &err) != ATF_OK)
-    return reader_error(c, &err);
-  c->have_payload = 1;
-  c->payloads++;
-  return SQLITE_OK;
-}
-
-/* Hands a finished JSON string to SQLite: TEXT, or BLOB if not UTF-8. */
-static void result_json(sqlite3_context *ctx, sqlite3_str *json, int utf8) {
-  int n = sqlite3_str_length(json);
-  char *text = sqlite3_str_finish(json);
-  if (!text) {
-    sqlite3_result_error_nomem(ctx);
-  } else if (utf8) {
-    sqlite3_result_text(ctx, text, n, sqlite3_free);
-  } else {
-    sqlite3_result_blob(ctx, text, n, sqlite3_free);
-  }
-}
-
-/* registers as {"rdi":1,...}: values are the signed 64-bit reading of the
-** unsigned register, as everywhere else. */
-static int result_registers(events_cursor *c, sqlite3_context *ctx) {
-  uint32_t need = c->payload.register_count, n, i;
-  atf_error err;
-  sqlite3_str *json;
-  int utf8 = 1;
-  if (need > c->regs_cap) {
-    atf_register *regs = sqlite3_realloc64(c->regs, need * sizeof *regs);
-    uint32_t *scratch =
-        regs ? sqlite3_realloc64(c->regs_scratch,
-                                 2 * (sqlite3_uint64)need * sizeof *scratch)
-             : NULL;
-    if (regs) c->regs = regs;
-    if (scratch) c->regs_scratch = scratch;
-    if (!regs || !scratch) {
-      sqlite3_result_error_nomem(ctx);
-      return SQLITE_NOMEM;
-    }
-    c->regs_cap = need;
-  }
-  if (atf_registers_collect(&c->ev, c->regs, need, c->regs_scratch, &n, &err) !=
-      ATF_OK)
-    return reader_error(c, &err);
-  json = sqlite3_str_new(NULL);
-  sqlite3_str_appendchar(json, 1, '{');
-  for (i = 0; i < n; i++) {
-    if (i) sqlite3_str_appendchar(json, 1, ',');
-    utf8 &= vtab_json_string(json, c->regs[i].name);
-    sqlite3_str_appendf(json, ":%lld",
-                        (long long)(sqlite3_int64)c->regs[i].value);
-  }
-  sqlite3_str_appendchar(json, 1, '}');
-  result_json(ctx, json, utf8);
-  return SQLITE_OK;
-}
-
-static void result_args(events_cursor *c, sqlite3_context *ctx) {
-  atf_payload_iter it;
-  atf_bytes arg;
-  int utf8 = 1, first = 1;
-  sqlite3_str *json = sqlite3_str_new(NULL);
-  sqlite3_str_appendchar(json, 1, '[');
-  atf_payload_iter_init(&c->ev, &it);
-  while (atf_args_next(&it, &arg) == ATF_OK) {
-    if (!first) sqlite3_str_appendchar(json, 1, ',');
-    first = 0;
-    utf8 &= vtab_json_string(json, arg);
-  }
-  sqlite3_str_appendchar(json, 1, ']');
-  result_json(ctx, json, utf8);
-}
-
-static void result_blob(sqlite3_context *ctx, atf_bytes b) {
-  sqlite3_result_blob64(ctx, b.len ? (const void *)b.ptr : "", b.len,
-                        SQLITE_TRANSIENT);
-}
-
-static int events_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
-                         int column) {
-  events_cursor *c = (events_cursor *)base;
-  const atf_payload *p = &c->payload;
-  int rc;
-  switch (column) {
-  case COL_OFFSET:
-    sqlite3_result_int64(ctx, (sqlite3_int64)c->rec.offset);
-    return SQLITE_OK;
-  case COL_SIZE:
-    sqlite3_result_int64(ctx, (sqlite3_int64)c->rec.size);
-    return SQLITE_OK;
-  case COL_TRACE:
-    sqlite3_result_text(ctx, c->trace, -1, SQLITE_TRANSIENT);
-    return SQLITE_OK;
-  }
-  rc = decode_header(c);
-  if (rc != SQLITE_OK) goto fail;
-  switch (column) {
-  case COL_EVENT_ID:
-    sqlite3_result_int64(ctx, (sqlite3_int64)c->ev.event_id);
-    return SQLITE_OK;
-  case COL_THREAD_ID:
-    sqlite3_result_int64(ctx, c->ev.thread_id);
-    return SQLITE_OK;
-  case COL_TS:
-    if (c->ev.has_timestamp) sqlite3_result_int64(ctx, c->ev.ts_ns);
-    return SQLITE_OK;
-  case COL_KIND:
-    if (c->ev.kind != ATF_KIND_NONE)
-      sqlite3_result_text(ctx, atf_kind_name(c->ev.kind), -1, SQLITE_STATIC);
-    return SQLITE_OK;
-  }
-  /* A payload column: NULL unless it belongs to this event's kind. */
-  if (c->ev.kind == ATF_KIND_NONE ||
-      !(column_kinds(column) & KIND_BIT(c->ev.kind)))
-    return SQLITE_OK;
-  rc = decode_payload(c);
-  if (rc != SQLITE_OK) goto fail;
-  switch (column) {
-  case COL_SYMBOL: vtab_result_text(ctx, p->symbol); break;
-  case COL_ADDRESS: sqlite3_result_int64(ctx, (sqlite3_int64)p->address); break;
-  case COL_REGISTERS: rc = result_registers(c, ctx); break;
-  case COL_STACK: result_blob(ctx, p->stack); break;
-  case COL_SIGNAL_NUMBER: sqlite3_result_int(ctx, p->signal_number); break;
-  case COL_SIGNAL_NAME: vtab_result_text(ctx, p->signal_name); break;
-  case COL_EXIT_CODE: sqlite3_result_int(ctx, p->exit_code); break;
-  case COL_EXECUTABLE_PATH: vtab_result_text(ctx, p->executable_path); break;
-  case COL_ARGS: result_args(c, ctx); break;
-  case COL_OPERATING_SYSTEM: vtab_result_text(ctx, p->operating_system); break;
-  case COL_CPU_ARCHITECTURE: vtab_result_text(ctx, p->cpu_architecture); break;
-  }
-  if (rc == SQLITE_OK || rc == SQLITE_NOMEM) return rc;
-fail:
-  /* The message is in zErrMsg; xColumn reports it through the context. */
-  sqlite3_result_error(ctx,
-                       c->base.pVtab->zErrMsg ? c->base.pVtab->zErrMsg
-                                              : "atf_events: error",
-                       -1);
-  return rc;
 }
 
 static sqlite3_module events_module = {
@@ -711,6 +697,5 @@ static sqlite3_module events_module = {
 };
 
 int events_vtab_register(sqlite3 *db) {
-  return sqlite3_create_module(db, "atf_events", &events_module,
-                               (void *)SCHEMA);
+  return vtab_register(db, "atf_events", &events_module, SCHEMA);
 }

@@ -231,6 +231,5 @@ static sqlite3_module manifest_module = {
 };
 
 int manifest_vtab_register(sqlite3 *db) {
-  return sqlite3_create_module(db, "atf_manifest", &manifest_module,
-                               (void *)SCHEMA);
+  return vtab_register(db, "atf_manifest", &manifest_module, SCHEMA);
 }

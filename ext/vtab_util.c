@@ -7,6 +7,22 @@
 #include "vtab_util.h"
 SQLITE_EXTENSION_INIT3
 
+static void module_aux_free(void *p) {
+  atf_module_aux *aux = p;
+  trace_cache_free(&aux->cache);
+  sqlite3_free(aux);
+}
+
+int vtab_register(sqlite3 *db, const char *name, const sqlite3_module *module,
+                  const char *schema) {
+  atf_module_aux *aux = sqlite3_malloc64(sizeof *aux);
+  if (!aux) return SQLITE_NOMEM;
+  memset(aux, 0, sizeof *aux);
+  aux->schema = schema;
+  /* On failure SQLite calls the destructor itself. */
+  return sqlite3_create_module_v2(db, name, module, aux, module_aux_free);
+}
+
 int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                  sqlite3_vtab **out, char **err_msg) {
   atf_vtab *vtab;
@@ -17,7 +33,7 @@ int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
     return SQLITE_ERROR;
   }
   if (argc == 4 && !(trace = vtab_dequote(argv[3]))) return SQLITE_NOMEM;
-  rc = sqlite3_declare_vtab(db, (const char *)aux);
+  rc = sqlite3_declare_vtab(db, ((atf_module_aux *)aux)->schema);
   if (rc == SQLITE_OK) rc = sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
   vtab = rc == SQLITE_OK ? sqlite3_malloc64(sizeof *vtab) : NULL;
   if (!vtab) {
@@ -26,6 +42,7 @@ int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
   }
   memset(vtab, 0, sizeof *vtab);
   vtab->trace = trace;
+  vtab->aux = aux;
   *out = &vtab->base;
   return SQLITE_OK;
 }

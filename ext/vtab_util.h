@@ -9,16 +9,30 @@
 #include <sqlite3ext.h>
 
 #include "atf_reader.h"
+#include "trace_cache.h"
 
-/* The vtab both modules use: the trace given to CREATE VIRTUAL TABLE, if
+/* What a module is registered with, per connection: its CREATE TABLE
+** statement and the connection's open traces. */
+typedef struct atf_module_aux {
+  const char *schema;
+  trace_cache cache;
+} atf_module_aux;
+
+/* Registers MODULE as NAME with a fresh atf_module_aux, freed (traces
+** unmapped) when the connection closes. */
+int vtab_register(sqlite3 *db, const char *name, const sqlite3_module *module,
+                  const char *schema);
+
+/* The vtab every module uses: the trace given to CREATE VIRTUAL TABLE, if
 ** any (a table-valued call passes it to xFilter instead). */
 typedef struct atf_vtab {
   sqlite3_vtab base;
   char *trace;
+  atf_module_aux *aux;
 } atf_vtab;
 
-/* xConnect and xCreate of both modules: AUX is the module's CREATE TABLE
-** statement. Accepts at most one argument, the trace, and marks the table
+/* xConnect and xCreate of every module (AUX: its atf_module_aux). Accepts at
+*most one argument, the trace, and marks the table
 ** SQLITE_VTAB_DIRECTONLY: it reads files, so only SQL the user writes
 ** directly may use it, never a view or trigger of a stranger's schema. */
 int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,

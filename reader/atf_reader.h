@@ -94,6 +94,12 @@ typedef struct atf_map {
 atf_status atf_map_open(const char *path, atf_map *out, atf_error *err);
 /* Unmaps and frees; safe on a zeroed or already closed map. */
 void atf_map_close(atf_map *map);
+/* Tells the kernel a long forward scan is coming (read ahead). */
+void atf_map_advise_sequential(const atf_map *map);
+/* Lets the kernel drop the pages of [FROM, TO) from this process's resident
+** memory (they stay in the page cache; touching them again faults them
+** back in), so that a long scan does not grow resident memory. */
+void atf_map_release(const atf_map *map, uint64_t from, uint64_t to);
 /* Reads PATH's identity without opening it. */
 atf_status atf_file_id_read(const char *path, atf_file_id *out, atf_error *err);
 
@@ -246,6 +252,52 @@ atf_status atf_registers_collect(const atf_event *ev, atf_register *out,
 
 /* Whether P[0..LEN) is well-formed UTF-8 (no overlongs, no surrogates). */
 int atf_utf8_valid(const uint8_t *p, size_t len);
+
+/* ---- block index -------------------------------------------------------- */
+
+/* Records per block: a power of two, so that ordinal / K finds a block. */
+#define ATF_INDEX_BLOCK_RECORDS 1024
+
+/* Summary of ATF_INDEX_BLOCK_RECORDS consecutive records (fewer in the last
+** block). Timestamps are not monotonic across threads, so each block keeps
+** its min and max, never a sort order. */
+typedef struct atf_block {
+  uint64_t offset;        /* the first record's offset */
+  uint64_t ordinal;       /* the first record's ordinal (0-based) in the file */
+  uint32_t count;         /* records in the block */
+  uint32_t flags;         /* ATF_BLOCK_* */
+  int64_t min_ts, max_ts; /* over records with a timestamp */
+  uint64_t min_event_id, max_event_id;
+} atf_block;
+
+#define ATF_BLOCK_UNTIMED 0x1 /* some record has no timestamp */
+#define ATF_BLOCK_UNDECODED                                                    \
+  0x2 /* some header failed to decode: min/max are                             \
+         not to be trusted, the block must be read */
+
+typedef struct atf_index {
+  atf_block *blocks;
+  size_t n_blocks, cap;
+  uint64_t records;    /* records indexed */
+  uint64_t end;        /* offset just past the last indexed record */
+  uint64_t torn_bytes; /* a torn tail after end */
+  int damaged;         /* framing damage at end: nothing past it is indexed */
+  atf_file_id id;      /* identity of the file indexed */
+} atf_index;
+
+/* Builds or brings up to date IDX (zeroed before first use) over MAP in one
+** pass over the framing and the event headers. When IDX already covers a
+** prefix of the same file (same device and inode, which has grown), only the
+** new records are read. A header that does not decode marks its block
+** ATF_BLOCK_UNDECODED; framing damage stops the index there (IDX->damaged).
+** Fails only when memory runs out. */
+atf_status atf_index_update(atf_index *idx, const atf_map *map, atf_error *err);
+
+/* The block holding byte OFFSET (the last block starting at or before it),
+** or -1 when OFFSET precedes every block or IDX is empty. */
+int64_t atf_index_block_at(const atf_index *idx, uint64_t offset);
+
+void atf_index_free(atf_index *idx);
 
 /* ---- manifest: trace.json --------------------------------------------- */
 

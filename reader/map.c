@@ -81,3 +81,14 @@ void atf_map_close(atf_map *map) {
   free(map->path);
   memset(map, 0, sizeof *map);
 }
+
+void atf_map_advise_sequential(const atf_map *map) {
+  if (map->data) madvise((void *)map->data, (size_t)map->size, MADV_SEQUENTIAL);
+}
+
+void atf_map_release(const atf_map *map, uint64_t from, uint64_t to) {
+  uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+  uint64_t start = (from + page - 1) / page * page, stop = to / page * page;
+  if (!map->data || to > map->size || start >= stop) return;
+  madvise((void *)(map->data + start), (size_t)(stop - start), MADV_DONTNEED);
+}
