@@ -185,8 +185,11 @@ static int events_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
 
   for (int i = 0; i < info->nConstraint; i++) {
     const struct sqlite3_index_constraint *k = &info->aConstraint[i];
-    int s = k->iColumn == COL_TRACE && k->op == SQLITE_INDEX_CONSTRAINT_EQ
-                ? S_TRACE
+    /* A created table has its trace: a trace = ? in the WHERE clause is
+    ** then a filter on the hidden column, which SQLite tests. */
+    int s = k->iColumn == COL_TRACE
+                ? (k->op == SQLITE_INDEX_CONSTRAINT_EQ && !vtab->trace ? S_TRACE
+                                                                       : -1)
                 : slot_for(k->iColumn, k->op);
     if (s == S_TRACE && !k->usable) return SQLITE_CONSTRAINT;
     if (s < 0 || !k->usable || chosen[s] >= 0) {

@@ -123,6 +123,11 @@ typedef struct atf_record {
   uint64_t body_len;
 } atf_record;
 
+/* A length prefix announcing this much or more is damage, never a record:
+** real events are far smaller (FORMAT.md section 2). Below it, a record cut
+** short by the end of the file is a torn tail. */
+#define ATF_MAX_RECORD_BYTES ((uint64_t)1 << 32)
+
 typedef struct atf_iter {
   const atf_map *map;
   uint64_t pos;          /* offset of the next record to read */
@@ -138,7 +143,8 @@ void atf_iter_init(atf_iter *it, const atf_map *map);
 ** ATF_END at the end of the stream, and also at a torn last record (a prefix
 ** or body cut short by the end of the file), which sets it->torn_bytes to the
 ** bytes it leaves unread; ATF_ERR_VARINT for a length prefix that is no valid
-** varint. On error the position does not move. */
+** varint or announces ATF_MAX_RECORD_BYTES or more. On error the position
+** does not move. */
 atf_status atf_iter_next(atf_iter *it, atf_record *rec, atf_error *err);
 
 /* Moves to byte OFFSET, which the caller asserts is a record start (see

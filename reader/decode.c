@@ -36,7 +36,7 @@ enum {
 
 /* Groups are obsolete and never written by tracers; this bounds the
 ** recursion a hostile record could ask for. */
-#define MAX_GROUP_DEPTH 64
+#define MAX_GROUP_DEPTH 100 /* Google's parsers' recursion limit */
 
 /* A field as read off the wire. */
 typedef struct pb_field {
@@ -59,6 +59,24 @@ static atf_status malformed(const atf_record *rec, const uint8_t *at,
                   "%llu: %s",
                   rec->source, (unsigned long long)rec->offset,
                   (unsigned long long)file_offset(rec, at), what);
+}
+
+/* A varint inside a message, read as Google's parsers read it: up to 10
+** bytes, bits beyond 64 dropped (atf_varint_decode, used for framing,
+** rejects them). */
+static atf_status field_varint(const uint8_t *p, const uint8_t *end,
+                               uint64_t *value, size_t *len) {
+  uint64_t result = 0;
+  for (size_t i = 0; i < 10; i++) {
+    if (p + i >= end) return ATF_END;
+    result |= (uint64_t)(p[i] & 0x7f) << (7 * i); /* i == 9: bit 63 only */
+    if (p[i] < 0x80) {
+      *value = result;
+      *len = i + 1;
+      return ATF_OK;
+    }
+  }
+  return ATF_ERR_VARINT;
 }
 
 static int32_t as_int32(uint64_t v) {
@@ -103,7 +121,7 @@ static atf_status read_field(const atf_record *rec, const uint8_t **pp,
   const uint8_t *p = *pp;
   uint64_t tag, v;
   size_t n;
-  atf_status rc = atf_varint_decode(p, end, &tag, &n);
+  atf_status rc = field_varint(p, end, &tag, &n);
   if (rc != ATF_OK)
     return malformed(rec, p, rc == ATF_END ? "tag cut short" : "invalid tag",
                      err);
@@ -114,7 +132,7 @@ static atf_status read_field(const atf_record *rec, const uint8_t **pp,
   p += n;
   switch (f->wire) {
   case WIRE_VARINT:
-    rc = atf_varint_decode(p, end, &f->varint, &n);
+    rc = field_varint(p, end, &f->varint, &n);
     if (rc != ATF_OK)
       return malformed(
           rec, p, rc == ATF_END ? "varint cut short" : "invalid varint", err);
@@ -129,7 +147,7 @@ static atf_status read_field(const atf_record *rec, const uint8_t **pp,
     break;
   }
   case WIRE_LEN:
-    rc = atf_varint_decode(p, end, &v, &n);
+    rc = field_varint(p, end, &v, &n);
     if (rc != ATF_OK)
       return malformed(
           rec, p, rc == ATF_END ? "length cut short" : "invalid length", err);

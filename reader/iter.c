@@ -27,6 +27,12 @@ atf_status atf_iter_next(atf_iter *it, atf_record *rec, atf_error *err) {
                     "%s: byte offset %llu: invalid record length prefix "
                     "(longer than 10 bytes or beyond 64 bits)",
                     it->map->path, (unsigned long long)it->pos);
+  if ((rc == ATF_OK && length >= ATF_MAX_RECORD_BYTES) ||
+      (rc == ATF_END && it->end - it->pos >= 5)) /* 5 bytes hold 2^35 */
+    return atf_fail(err, ATF_ERR_VARINT, it->pos,
+                    "%s: byte offset %llu: record length prefix announces "
+                    "4 GiB or more: damage, not a record",
+                    it->map->path, (unsigned long long)it->pos);
   if (rc == ATF_END || length > it->end - it->pos - prefix_len) {
     it->torn_bytes = it->end - it->pos;
     return ATF_END;

@@ -182,6 +182,30 @@ static atf_status parse_members(parse_ctx *ctx, atf_manifest *m) {
   return ATF_OK;
 }
 
+/* Keys and strings are C strings once cJSON has them: a NUL inside one would
+** silently cut it ("os\u0000x" would read as "os"), so none may hold one. */
+static int has_nul(const char *text, size_t len) {
+  if (memchr(text, 0, len)) return 1;
+  for (size_t i = 0; i + 5 < len; i++)
+    if (text[i] == '\\' && text[i + 1] == 'u' && text[i + 2] == '0' &&
+        text[i + 3] == '0' && text[i + 4] == '0' && text[i + 5] == '0') {
+      size_t backslashes = 0; /* "\\u0000" is an escaped backslash */
+      while (backslashes < i && text[i - 1 - backslashes] == '\\')
+        backslashes++;
+      if (backslashes % 2 == 0) return 1;
+    }
+  return 0;
+}
+
+/* A key given twice is ambiguous (parsers disagree on which wins). */
+static const char *duplicate_key(const cJSON *root) {
+  for (const cJSON *a = root->child; a; a = a->next)
+    for (const cJSON *b = a->next; b; b = b->next)
+      if (a->string && b->string && strcmp(a->string, b->string) == 0)
+        return a->string;
+  return NULL;
+}
+
 /* Matches each top-level number member to its token in the text. */
 static atf_status locate_tokens(parse_ctx *ctx, const char *text, size_t len) {
   size_t members = (size_t)cJSON_GetArraySize(ctx->root), total, next = 0, i;
@@ -234,6 +258,18 @@ atf_status atf_manifest_parse(const char *text, size_t len, const char *source,
     atf_manifest_free(out);
     return atf_fail(err, ATF_ERR_MANIFEST, ATF_NO_OFFSET,
                     "%s: the manifest must be a JSON object", source);
+  }
+  if (has_nul(text, len)) {
+    atf_manifest_free(out);
+    return atf_fail(err, ATF_ERR_MANIFEST, ATF_NO_OFFSET,
+                    "%s: a NUL character (\\u0000) in the manifest", source);
+  }
+  const char *twice = duplicate_key(ctx.root);
+  if (twice) {
+    atf_fail(err, ATF_ERR_MANIFEST, ATF_NO_OFFSET,
+             "%s: key \"%s\" appears more than once", source, twice);
+    atf_manifest_free(out);
+    return ATF_ERR_MANIFEST;
   }
   out->json = malloc(len + 1);
   if (!out->json) {

@@ -643,6 +643,12 @@ static void sql__created_table__then_same_rows_as_function(void) {
                        dir),
             "1");
   CHECK_I64(query_int(db, "SELECT count(*) FROM temp.t", NULL), 1000);
+  /* Its trace is its own: a WHERE on the hidden column filters, it does
+  ** not open another trace. */
+  CHECK_I64(
+      query_int(db, "SELECT count(*) FROM temp.t WHERE trace = 'x'", NULL), 0);
+  CHECK_I64(query_int(db, "SELECT count(*) FROM temp.t WHERE trace = ?1", dir),
+            1000);
   sqlite3_close(db);
 }
 

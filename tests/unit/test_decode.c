@@ -385,6 +385,40 @@ static void decode__replaced_oneof_member_malformed__then_error(void) {
   CHECK(strstr(err.message, "wire type 7") != NULL);
 }
 
+static void decode__ten_byte_varint_overflow__then_high_bits_dropped(void) {
+  /* Google's parsers keep the low 64 bits of a 10-byte field varint. */
+  pb_buf body = {0};
+  atf_event ev;
+  atf_payload p;
+  atf_error err;
+  pb_tag(&body, 1, 0);
+  pb_raw(&body, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 10);
+  CHECK(decode_all(&body, &ev, &p, &err) == ATF_OK);
+  CHECK_U64(ev.event_id, UINT64_MAX);
+}
+
+static void decode__groups_nested_100_deep__then_skipped_101_error(void) {
+  for (int depth = 100; depth <= 101; depth++) {
+    pb_buf body = {0};
+    atf_event ev;
+    atf_payload p;
+    atf_error err;
+    for (int i = 0; i < depth; i++)
+      pb_tag(&body, 5, 3);
+    for (int i = 0; i < depth; i++)
+      pb_tag(&body, 5, 4);
+    pb_uint(&body, 1, 1);
+    atf_status rc = decode_all(&body, &ev, &p, &err);
+    if (depth == 100) {
+      CHECK(rc == ATF_OK);
+      CHECK_U64(ev.event_id, 1);
+    } else {
+      CHECK(rc == ATF_ERR_PROTOBUF);
+      CHECK(strstr(err.message, "nested too deep") != NULL);
+    }
+  }
+}
+
 static void decode__unmatched_group__then_error(void) {
   pb_buf end_alone = {0}, open_alone = {0}, mismatched = {0};
   atf_error err;
@@ -426,6 +460,8 @@ static const check_case cases[] = {
     CASE(decode__truncated_inside_record__then_error),
     CASE(decode__malformed_payload__then_payload_error_only),
     CASE(decode__replaced_oneof_member_malformed__then_error),
+    CASE(decode__ten_byte_varint_overflow__then_high_bits_dropped),
+    CASE(decode__groups_nested_100_deep__then_skipped_101_error),
     CASE(decode__unmatched_group__then_error),
     CASE(decode__timestamp_beyond_int64_ns__then_error),
     {0}};

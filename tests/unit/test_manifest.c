@@ -126,6 +126,25 @@ static void manifest__malformed_json__then_error(void) {
   }
 }
 
+static void manifest__nul_or_duplicate_key__then_error(void) {
+  static const char *const docs[] = {"{\"os\\u0000x\":\"evil\"," REQUIRED "}",
+                                     "{" REQUIRED
+                                     ",\"modules\":[\"a\\u0000b\"]}",
+                                     "{" REQUIRED ",\"eventCount\":7}"};
+  static const char *const says[] = {"NUL", "NUL", "\"eventCount\" appears"};
+  for (size_t i = 0; i < 3; i++) {
+    atf_manifest m;
+    atf_error err;
+    CHECK(parse(docs[i], &m, &err) == ATF_ERR_MANIFEST);
+    CHECK(strstr(err.message, says[i]) != NULL);
+  }
+  /* An escaped backslash before u0000 is no NUL. */
+  atf_manifest m;
+  atf_error err;
+  CHECK(parse("{" REQUIRED ",\"note\":\"C:\\\\u0000\"}", &m, &err) == ATF_OK);
+  atf_manifest_free(&m);
+}
+
 static void manifest__missing_file__then_not_found(void) {
   atf_manifest m;
   atf_error err;
@@ -167,6 +186,7 @@ static const check_case cases[] = {
     CASE(manifest__missing_field__then_error),
     CASE(manifest__wrong_type__then_error),
     CASE(manifest__malformed_json__then_error),
+    CASE(manifest__nul_or_duplicate_key__then_error),
     CASE(manifest__missing_file__then_not_found),
     CASE(manifest__fixture__then_loaded),
     CASE(manifest__end_before_start__then_duration_error),

@@ -192,6 +192,30 @@ static void event_iterator__invalid_prefix__then_error(void) {
   atf_map_close(&m);
 }
 
+static void event_iterator__huge_length_prefix__then_error(void) {
+  /* A record in the middle announcing 2^32 bytes, or half a prefix of 5+
+  ** bytes: damage to report, not a torn tail that would hide the rest. */
+  static const uint8_t huge[] = {0x02, 0x08, 0x01, 0x80, 0x80,
+                                 0x80, 0x80, 0x10, 0x08, 0x02};
+  static const uint8_t long_cut[] = {0x02, 0x08, 0x01, 0x80,
+                                     0x80, 0x80, 0x80, 0x80};
+  const uint8_t *files[] = {huge, long_cut};
+  size_t sizes[] = {sizeof huge, sizeof long_cut};
+  for (size_t i = 0; i < 2; i++) {
+    atf_map m;
+    atf_iter it;
+    atf_record r;
+    atf_error err;
+    CHECK(atf_map_open(events_file(files[i], sizes[i]), &m, &err) == ATF_OK);
+    atf_iter_init(&it, &m);
+    CHECK(atf_iter_next(&it, &r, &err) == ATF_OK);
+    CHECK(atf_iter_next(&it, &r, &err) == ATF_ERR_VARINT);
+    CHECK_U64(err.offset, 3);
+    CHECK(strstr(err.message, "4 GiB or more") != NULL);
+    atf_map_close(&m);
+  }
+}
+
 static void seek__valid_offset__then_positioned(void) {
   atf_map m;
   atf_iter it;
@@ -273,6 +297,7 @@ static const check_case cases[] = {
     CASE(event_iterator__empty_stream__then_none),
     CASE(event_iterator__torn_tail__then_stops_before_it),
     CASE(event_iterator__invalid_prefix__then_error),
+    CASE(event_iterator__huge_length_prefix__then_error),
     CASE(seek__valid_offset__then_positioned),
     CASE(seek__beyond_end__then_error),
     CASE(skip_to__record_start_or_not__then_told_apart),
