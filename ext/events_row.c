@@ -38,16 +38,19 @@ static int decode_payload(events_cursor *c) {
 }
 
 /* Hands a finished JSON string to SQLite: TEXT, or BLOB if not UTF-8. */
-static void result_json(sqlite3_context *ctx, sqlite3_str *json, int utf8) {
-  int n = sqlite3_str_length(json);
-  char *text = sqlite3_str_finish(json);
-  if (!text) {
+/* Hands the JSON built in c->json to SQLite: TEXT, or BLOB when a string
+** in it was not UTF-8. */
+static int result_json(events_cursor *c, sqlite3_context *ctx) {
+  json_buf *b = &c->json;
+  if (b->oom) {
     sqlite3_result_error_nomem(ctx);
-  } else if (utf8) {
-    sqlite3_result_text(ctx, text, n, sqlite3_free);
-  } else {
-    sqlite3_result_blob(ctx, text, n, sqlite3_free);
+    return SQLITE_NOMEM;
   }
+  if (b->utf8)
+    sqlite3_result_text64(ctx, b->data, b->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+  else
+    sqlite3_result_blob64(ctx, b->data, b->len, SQLITE_TRANSIENT);
+  return SQLITE_OK;
 }
 
 /* registers as {"rdi":1,...}: values are the signed 64-bit reading of the
@@ -55,8 +58,6 @@ static void result_json(sqlite3_context *ctx, sqlite3_str *json, int utf8) {
 static int result_registers(events_cursor *c, sqlite3_context *ctx) {
   uint32_t need = c->payload.register_count, n, i;
   atf_error err;
-  sqlite3_str *json;
-  int utf8 = 1;
   if (need > c->regs_cap) {
     atf_register *regs = sqlite3_realloc64(c->regs, need * sizeof *regs);
     uint32_t *scratch =
@@ -74,33 +75,32 @@ static int result_registers(events_cursor *c, sqlite3_context *ctx) {
   if (atf_registers_collect(&c->ev, c->regs, need, c->regs_scratch, &n, &err) !=
       ATF_OK)
     return events_reader_error(c, &err);
-  json = sqlite3_str_new(NULL);
-  sqlite3_str_appendchar(json, 1, '{');
+  json_reset(&c->json);
+  json_char(&c->json, '{');
   for (i = 0; i < n; i++) {
-    if (i) sqlite3_str_appendchar(json, 1, ',');
-    utf8 &= vtab_json_string(json, c->regs[i].name);
-    sqlite3_str_appendf(json, ":%lld",
-                        (long long)(sqlite3_int64)c->regs[i].value);
+    if (i) json_char(&c->json, ',');
+    json_string(&c->json, c->regs[i].name);
+    json_char(&c->json, ':');
+    json_int64(&c->json, (int64_t)c->regs[i].value);
   }
-  sqlite3_str_appendchar(json, 1, '}');
-  result_json(ctx, json, utf8);
-  return SQLITE_OK;
+  json_char(&c->json, '}');
+  return result_json(c, ctx);
 }
 
-static void result_args(events_cursor *c, sqlite3_context *ctx) {
+static int result_args(events_cursor *c, sqlite3_context *ctx) {
   atf_payload_iter it;
   atf_bytes arg;
-  int utf8 = 1, first = 1;
-  sqlite3_str *json = sqlite3_str_new(NULL);
-  sqlite3_str_appendchar(json, 1, '[');
+  int first = 1;
+  json_reset(&c->json);
+  json_char(&c->json, '[');
   atf_payload_iter_init(&c->ev, &it);
   while (atf_args_next(&it, &arg) == ATF_OK) {
-    if (!first) sqlite3_str_appendchar(json, 1, ',');
+    if (!first) json_char(&c->json, ',');
     first = 0;
-    utf8 &= vtab_json_string(json, arg);
+    json_string(&c->json, arg);
   }
-  sqlite3_str_appendchar(json, 1, ']');
-  result_json(ctx, json, utf8);
+  json_char(&c->json, ']');
+  return result_json(c, ctx);
 }
 
 static void result_blob(sqlite3_context *ctx, atf_bytes b) {
@@ -155,7 +155,7 @@ int events_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int column) {
   case COL_SIGNAL_NAME: vtab_result_text(ctx, p->signal_name); break;
   case COL_EXIT_CODE: sqlite3_result_int(ctx, p->exit_code); break;
   case COL_EXECUTABLE_PATH: vtab_result_text(ctx, p->executable_path); break;
-  case COL_ARGS: result_args(c, ctx); break;
+  case COL_ARGS: rc = result_args(c, ctx); break;
   case COL_OPERATING_SYSTEM: vtab_result_text(ctx, p->operating_system); break;
   case COL_CPU_ARCHITECTURE: vtab_result_text(ctx, p->cpu_architecture); break;
   }

@@ -159,6 +159,7 @@ static int events_close(sqlite3_vtab_cursor *base) {
   end_query(c);
   sqlite3_free(c->regs);
   sqlite3_free(c->regs_scratch);
+  json_free(&c->json);
   sqlite3_free(c);
   return SQLITE_OK;
 }
@@ -441,9 +442,8 @@ static int seek_to(events_cursor *c, uint64_t offset) {
   atf_error err;
   atf_status rc;
   if (c->index) {
-    int64_t b = atf_index_block_at(c->index, offset);
-    if (b >= 0 && c->index->blocks[b].offset > atf_iter_position(&c->it))
-      atf_iter_seek(&c->it, c->index->blocks[b].offset, NULL);
+    uint64_t ordinal, start = atf_index_floor(c->index, offset, &ordinal);
+    if (start > atf_iter_position(&c->it)) atf_iter_seek(&c->it, start, NULL);
   }
   rc = atf_iter_skip_to(&c->it, offset, &err);
   return rc == ATF_OK || rc == ATF_END ? SQLITE_OK
@@ -505,12 +505,8 @@ static int read_record(events_cursor *c) {
   rc = atf_iter_next(&c->it, &c->rec, &err);
   if (rc == ATF_OK) {
     if ((sqlite3_int64)c->rec.offset > c->offset.hi) goto done;
-    /* A long scan gives back the pages it has read (resident memory stays
-    ** bounded; the page cache keeps them). */
-    if (c->it.pos - c->released > ((uint64_t)64 << 20)) {
-      atf_map_release(&c->entry->map, c->released, c->rec.offset);
-      c->released = c->rec.offset;
-    }
+    if (!c->targets) /* a scan; seeks touch a few pages only */
+      atf_map_scan_window(&c->entry->map, c->it.pos, &c->window_end);
     return SQLITE_OK;
   }
   if (rc != ATF_END) return events_reader_error(c, &err);
@@ -576,15 +572,14 @@ static int events_next(sqlite3_vtab_cursor *base) {
   return (c->idx_num & IDX_HEADER) ? events_decode_header(c) : SQLITE_OK;
 }
 
-/* OFFSET with nothing else to filter: jump to the block holding that
-** ordinal, then frame the rest. */
+/* OFFSET with nothing else to filter: jump to the last indexed record at
+** or before that ordinal, then frame the rest. */
 static void skip_by_ordinal(events_cursor *c) {
-  const atf_index *ix = c->index;
-  uint64_t n = (uint64_t)c->to_skip, b = n / ATF_INDEX_BLOCK_RECORDS;
-  if (b >= ix->n_blocks) b = ix->n_blocks ? ix->n_blocks - 1 : 0;
-  if (ix->n_blocks == 0 || ix->blocks[b].ordinal > n) return;
-  atf_iter_seek(&c->it, ix->blocks[b].offset, NULL);
-  c->to_skip = (sqlite3_int64)(n - ix->blocks[b].ordinal);
+  uint64_t start_ordinal, start = atf_index_floor_ordinal(
+                              c->index, (uint64_t)c->to_skip, &start_ordinal);
+  if (start_ordinal == 0) return;
+  atf_iter_seek(&c->it, start, NULL);
+  c->to_skip -= (sqlite3_int64)start_ordinal;
 }
 
 /*
@@ -612,7 +607,7 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
   c->to_skip = 0;
   c->to_emit = -1;
   c->block = 0;
-  c->released = 0;
+  c->window_end = 0;
   c->eof = 1;
   c->filter_ts = (idx_num & RANGE_SLOTS(S_TS_EQ)) != 0;
   c->filter_event_id = (idx_num & RANGE_SLOTS(S_ID_EQ)) != 0;

@@ -9,6 +9,7 @@
 #include <sqlite3ext.h>
 
 #include "atf_reader.h"
+#include "json_buf.h"
 #include "trace_cache.h"
 
 /* Columns, in the order of the declared schema. */
@@ -60,11 +61,12 @@ typedef struct events_cursor {
   unsigned kinds;                 /* KIND_BIT set of wanted kinds; 0: any */
   sqlite3_int64 to_skip, to_emit; /* OFFSET and LIMIT left; to_emit < 0: all */
   size_t block;                   /* index block of the scan position */
-  uint64_t released;              /* pages before this were released */
+  uint64_t window_end;            /* see atf_map_scan_window */
   /* Buffers reused across rows to render registers. */
   atf_register *regs;
   uint32_t *regs_scratch;
   uint32_t regs_cap;
+  json_buf json; /* registers and args as JSON */
   /* Work done, flushed to the process-wide counters at the end of a scan. */
   sqlite3_uint64 headers, payloads;
 } events_cursor;

@@ -114,29 +114,6 @@ void vtab_result_text(sqlite3_context *ctx, atf_bytes bytes) {
     sqlite3_result_blob64(ctx, p, bytes.len, SQLITE_TRANSIENT);
 }
 
-int vtab_json_string(sqlite3_str *out, atf_bytes bytes) {
-  static const char hex[] = "0123456789abcdef";
-  size_t start = 0;
-  sqlite3_str_appendchar(out, 1, '"');
-  for (size_t i = 0; i < bytes.len; i++) {
-    unsigned char c = bytes.ptr[i];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    sqlite3_str_append(out, (const char *)bytes.ptr + start, (int)(i - start));
-    start = i + 1;
-    if (c == '"' || c == '\\') {
-      char esc[2] = {'\\', (char)c};
-      sqlite3_str_append(out, esc, 2);
-    } else {
-      char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-      sqlite3_str_append(out, esc, 6);
-    }
-  }
-  sqlite3_str_append(out, (const char *)bytes.ptr + start,
-                     (int)(bytes.len - start));
-  sqlite3_str_appendchar(out, 1, '"');
-  return atf_utf8_valid(bytes.ptr, bytes.len);
-}
-
 static _Atomic sqlite3_uint64 records_framed, headers_decoded, payloads_decoded;
 
 void vtab_stats_add(sqlite3_uint64 records, sqlite3_uint64 headers,

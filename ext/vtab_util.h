@@ -32,9 +32,9 @@ typedef struct atf_vtab {
 } atf_vtab;
 
 /* xConnect and xCreate of every module (AUX: its atf_module_aux). Accepts at
-*most one argument, the trace, and marks the table
-** SQLITE_VTAB_DIRECTONLY: it reads files, so only SQL the user writes
-** directly may use it, never a view or trigger of a stranger's schema. */
+ *most one argument, the trace, and marks the table
+ ** SQLITE_VTAB_DIRECTONLY: it reads files, so only SQL the user writes
+ ** directly may use it, never a view or trigger of a stranger's schema. */
 int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                  sqlite3_vtab **out, char **err_msg);
 int vtab_disconnect(sqlite3_vtab *vtab);
@@ -60,10 +60,6 @@ int vtab_find_eq(const sqlite3_index_info *info, int column);
 /* Sets the result to BYTES as TEXT when it is valid UTF-8, and as a BLOB of
 ** the same bytes when it is not, so nothing is lost or mangled. */
 void vtab_result_text(sqlite3_context *ctx, atf_bytes bytes);
-
-/* Appends BYTES as a JSON string literal; returns 0 when the bytes are not
-** valid UTF-8 (they are appended raw, escaped as far as JSON requires). */
-int vtab_json_string(sqlite3_str *out, atf_bytes bytes);
 
 /* Process-wide counters of the work the tables did, for atf_stats(): how
 ** many records were framed (length prefix read), and how many event headers

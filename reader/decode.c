@@ -61,22 +61,10 @@ static atf_status malformed(const atf_record *rec, const uint8_t *at,
                   (unsigned long long)file_offset(rec, at), what);
 }
 
-/* A varint inside a message, read as Google's parsers read it: up to 10
-** bytes, bits beyond 64 dropped (atf_varint_decode, used for framing,
-** rejects them). */
-static atf_status field_varint(const uint8_t *p, const uint8_t *end,
-                               uint64_t *value, size_t *len) {
-  uint64_t result = 0;
-  for (size_t i = 0; i < 10; i++) {
-    if (p + i >= end) return ATF_END;
-    result |= (uint64_t)(p[i] & 0x7f) << (7 * i); /* i == 9: bit 63 only */
-    if (p[i] < 0x80) {
-      *value = result;
-      *len = i + 1;
-      return ATF_OK;
-    }
-  }
-  return ATF_ERR_VARINT;
+/* A varint inside a message, read as Google's parsers read it. */
+static inline atf_status field_varint(const uint8_t *p, const uint8_t *end,
+                                      uint64_t *value, size_t *len) {
+  return atf_varint_read(p, end, value, len, 0);
 }
 
 static int32_t as_int32(uint64_t v) {
@@ -86,14 +74,23 @@ static int32_t as_int32(uint64_t v) {
   return u <= INT32_MAX ? (int32_t)u : (int32_t)(u - 0x80000000u) + INT32_MIN;
 }
 
-static atf_status read_field(const atf_record *rec, const uint8_t **pp,
-                             const uint8_t *end, pb_field *f, int depth,
-                             atf_error *err);
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#define NOINLINE __attribute__((noinline))
+#else
+#define ALWAYS_INLINE inline
+#define NOINLINE
+#endif
+
+static ALWAYS_INLINE atf_status read_field(const atf_record *rec,
+                                           const uint8_t **pp,
+                                           const uint8_t *end, pb_field *f,
+                                           int depth, atf_error *err);
 
 /* Skips a group's fields up to its matching end-group tag. */
-static atf_status skip_group(const atf_record *rec, const uint8_t **pp,
-                             const uint8_t *end, uint32_t number, int depth,
-                             atf_error *err) {
+static NOINLINE atf_status skip_group(const atf_record *rec, const uint8_t **pp,
+                                      const uint8_t *end, uint32_t number,
+                                      int depth, atf_error *err) {
   const uint8_t *start = *pp;
   if (depth >= MAX_GROUP_DEPTH)
     return malformed(rec, start, "groups nested too deep", err);
@@ -115,10 +112,12 @@ static atf_status skip_group(const atf_record *rec, const uint8_t **pp,
 /* Reads one field at *PP (before END) and moves past it. A group is skipped
 ** whole and returned as WIRE_GROUP_START; an end-group tag is returned as
 ** WIRE_GROUP_END for skip_group to match. */
-static atf_status read_field(const atf_record *rec, const uint8_t **pp,
-                             const uint8_t *end, pb_field *f, int depth,
-                             atf_error *err) {
+static ALWAYS_INLINE atf_status read_field(const atf_record *rec,
+                                           const uint8_t **pp,
+                                           const uint8_t *end, pb_field *f,
+                                           int depth, atf_error *err) {
   const uint8_t *p = *pp;
+  *f = (pb_field){0}; /* every member defined, whatever the wire type */
   uint64_t tag, v;
   size_t n;
   atf_status rc = field_varint(p, end, &tag, &n);
@@ -175,9 +174,46 @@ static atf_status read_field(const atf_record *rec, const uint8_t **pp,
 }
 
 /* Reads the next field of a message (never an end-group tag). */
-static atf_status next_field(const atf_record *rec, const uint8_t **pp,
-                             const uint8_t *end, pb_field *f, atf_error *err) {
+static ALWAYS_INLINE atf_status next_field(const atf_record *rec,
+                                           const uint8_t **pp,
+                                           const uint8_t *end, pb_field *f,
+                                           atf_error *err) {
   return read_field(rec, pp, end, f, 0, err);
+}
+
+/* The common case of next_field, read directly: a one-byte tag of a varint
+** or length-delimited field whose value is well formed. Returns 0, having
+** read nothing, for anything else; next_field then applies every rule and
+** names any damage. */
+static ALWAYS_INLINE int fast_field(const uint8_t **pp, const uint8_t *end,
+                                    pb_field *f) {
+  const uint8_t *p = *pp;
+  uint64_t v;
+  size_t n;
+  if (p >= end || p[0] >= 0x80 || p[0] < 8) return 0;
+  f->number = p[0] >> 3;
+  f->wire = p[0] & 7;
+  f->data = NULL, f->len = 0, f->varint = 0;
+  if (f->wire == WIRE_VARINT) {
+    if (field_varint(p + 1, end, &f->varint, &n) != ATF_OK) return 0;
+    *pp = p + 1 + n;
+    return 1;
+  }
+  if (f->wire != WIRE_LEN || field_varint(p + 1, end, &v, &n) != ATF_OK ||
+      v > (uint64_t)(end - (p + 1 + n)))
+    return 0;
+  f->data = p + 1 + n;
+  f->len = (size_t)v;
+  *pp = f->data + f->len;
+  return 1;
+}
+
+/* The next field of a message: fast_field, else next_field. */
+static ALWAYS_INLINE atf_status any_field(const atf_record *rec,
+                                          const uint8_t **pp,
+                                          const uint8_t *end, pb_field *f,
+                                          atf_error *err) {
+  return fast_field(pp, end, f) ? ATF_OK : next_field(rec, pp, end, f, err);
 }
 
 const char *atf_kind_name(atf_kind kind) {
@@ -204,7 +240,7 @@ static atf_status decode_timestamp(const atf_record *rec, const pb_field *ts,
   const uint8_t *p = ts->data, *end = ts->data + ts->len;
   while (p < end) {
     pb_field f;
-    atf_status rc = next_field(rec, &p, end, &f, err);
+    atf_status rc = any_field(rec, &p, end, &f, err);
     if (rc != ATF_OK) return rc;
     if (f.wire != WIRE_VARINT) continue;
     if (f.number == 1) *seconds = (int64_t)f.varint;
@@ -223,7 +259,7 @@ atf_status atf_event_decode(const atf_record *rec, atf_event *ev,
   while (p < end) {
     const uint8_t *field_start = p;
     pb_field f;
-    atf_status rc = next_field(rec, &p, end, &f, err);
+    atf_status rc = any_field(rec, &p, end, &f, err);
     if (rc != ATF_OK) return rc;
     if (f.number == 1 && f.wire == WIRE_VARINT) {
       ev->event_id = f.varint;
@@ -236,6 +272,7 @@ atf_status atf_event_decode(const atf_record *rec, atf_event *ev,
     } else if (is_payload_field(f.number) && f.wire == WIRE_LEN &&
                f.number != (uint32_t)ev->kind) {
       /* A different member: it replaces the one before (oneof). */
+      if (ev->kind != ATF_KIND_NONE) ev->replaced = 1;
       ev->kind = (atf_kind)f.number;
       ev->payload_from = (uint64_t)(field_start - rec->body);
     }
@@ -303,13 +340,14 @@ static const field_spec *fields_of(atf_kind kind) {
   return NULL;
 }
 
-static const field_spec *find_spec(const field_spec *specs, uint32_t number) {
+static ALWAYS_INLINE const field_spec *find_spec(const field_spec *specs,
+                                                 uint32_t number) {
   for (; specs->number; specs++)
     if (specs->number == number) return specs;
   return NULL;
 }
 
-static int wire_of(field_type type) {
+static ALWAYS_INLINE int wire_of(field_type type) {
   return type == F_U64 || type == F_I32 ? WIRE_VARINT : WIRE_LEN;
 }
 
@@ -317,6 +355,17 @@ static int wire_of(field_type type) {
 static atf_status decode_map_entry(const atf_record *rec, const pb_field *entry,
                                    atf_register *reg, atf_error *err) {
   const uint8_t *p = entry->data, *end = entry->data + entry->len;
+  /* The common shape, key then value, both short: read it directly. */
+  if (entry->len >= 4 && p[0] == 0x0a && p[1] < 0x80 &&
+      (size_t)p[1] + 3 <= entry->len && p[2 + p[1]] == 0x10) {
+    size_t n;
+    const uint8_t *v = p + 3 + p[1];
+    if (field_varint(v, end, &reg->value, &n) == ATF_OK && v + n == end) {
+      reg->name.ptr = p + 2;
+      reg->name.len = p[1];
+      return ATF_OK;
+    }
+  }
   reg->name.ptr = (const uint8_t *)"";
   reg->name.len = 0;
   reg->value = 0;
@@ -340,10 +389,10 @@ static atf_status payload_next(const atf_record *rec, atf_payload_iter *it,
                                pb_field *f, atf_error *err) {
   for (;;) {
     if (it->inner < it->inner_end)
-      return next_field(rec, &it->inner, it->inner_end, f, err);
+      return any_field(rec, &it->inner, it->inner_end, f, err);
     if (it->outer >= it->outer_end) return ATF_END;
     pb_field occ;
-    atf_status rc = next_field(rec, &it->outer, it->outer_end, &occ, err);
+    atf_status rc = any_field(rec, &it->outer, it->outer_end, &occ, err);
     if (rc != ATF_OK) return rc;
     if (occ.number == it->kind && occ.wire == WIRE_LEN) {
       it->inner = occ.data;
@@ -361,9 +410,8 @@ void atf_payload_iter_init(const atf_event *ev, atf_payload_iter *it) {
 }
 
 /* Stores field F of a payload message whose fields SPECS describe. */
-static atf_status apply_field(const atf_record *rec, const field_spec *specs,
-                              const pb_field *f, atf_payload *out,
-                              atf_error *err) {
+static atf_status apply_field(const field_spec *specs, const pb_field *f,
+                              atf_payload *out) {
   const field_spec *spec = find_spec(specs, f->number);
   char *member;
   if (!spec || f->wire != wire_of(spec->type)) return ATF_OK; /* unknown */
@@ -380,13 +428,9 @@ static atf_status apply_field(const atf_record *rec, const field_spec *specs,
     memcpy(member, &v, sizeof v);
     break;
   }
-  case F_MAP: {
-    atf_register reg;
-    atf_status rc = decode_map_entry(rec, f, &reg, err);
-    if (rc != ATF_OK) return rc;
+  case F_MAP: /* counted here, read (and checked) when asked for */
     out->register_count++;
     break;
-  }
   case F_ARGS: out->arg_count++; break;
   }
   return ATF_OK;
@@ -406,7 +450,7 @@ static atf_status validate_replaced(const atf_event *ev, atf_error *err) {
     if (!is_payload_field(occ.number) || occ.wire != WIRE_LEN) continue;
     for (const uint8_t *q = occ.data; q < occ.data + occ.len;) {
       rc = next_field(rec, &q, occ.data + occ.len, &f, err);
-      if (rc == ATF_OK) rc = apply_field(rec, specs, &f, &scratch, err);
+      if (rc == ATF_OK) rc = apply_field(specs, &f, &scratch);
       if (rc != ATF_OK) return rc;
     }
   }
@@ -421,11 +465,10 @@ atf_status atf_payload_decode(const atf_event *ev, atf_payload *out,
   atf_status rc;
   memset(out, 0, sizeof *out);
   if (!specs) return ATF_OK;
-  rc = validate_replaced(ev, err);
-  if (rc != ATF_OK) return rc;
+  if (ev->replaced && (rc = validate_replaced(ev, err)) != ATF_OK) return rc;
   atf_payload_iter_init(ev, &it);
   while ((rc = payload_next(&ev->record, &it, &f, err)) == ATF_OK) {
-    rc = apply_field(&ev->record, specs, &f, out, err);
+    rc = apply_field(specs, &f, out);
     if (rc != ATF_OK) return rc;
   }
   return rc == ATF_END ? ATF_OK : rc;
@@ -452,15 +495,21 @@ atf_status atf_args_next(atf_payload_iter *it, atf_bytes *arg) {
   return ATF_OK;
 }
 
-atf_status atf_registers_next(atf_payload_iter *it, atf_register *reg) {
-  atf_record none = {0};
+/* The next map entry of IT; REC and ERR name a malformed one. */
+static atf_status next_register(atf_payload_iter *it, const atf_record *rec,
+                                atf_register *reg, atf_error *err) {
   pb_field f;
   if (it->kind != ATF_KIND_FUNCTION_CALL &&
       it->kind != ATF_KIND_FUNCTION_RETURN &&
       it->kind != ATF_KIND_SIGNAL_DELIVERY)
     return ATF_END;
   if (payload_next_len(it, 3, &f) != ATF_OK) return ATF_END;
-  return decode_map_entry(&none, &f, reg, NULL) == ATF_OK ? ATF_OK : ATF_END;
+  return decode_map_entry(rec, &f, reg, err);
+}
+
+atf_status atf_registers_next(atf_payload_iter *it, atf_register *reg) {
+  atf_record none = {0};
+  return next_register(it, &none, reg, NULL);
 }
 
 static uint32_t hash_name(atf_bytes name) {
@@ -487,7 +536,8 @@ atf_status atf_registers_collect(const atf_event *ev, atf_register *out,
     slots <<= 1;
   memset(scratch, 0xff, sizeof *scratch * slots);
   atf_payload_iter_init(ev, &it);
-  while (atf_registers_next(&it, &reg) == ATF_OK) {
+  atf_status rc;
+  while ((rc = next_register(&it, &ev->record, &reg, err)) == ATF_OK) {
     uint32_t slot = hash_name(reg.name) & (slots - 1);
     while (scratch[slot] != UINT32_MAX &&
            !same_name(out[scratch[slot]].name, reg.name))
@@ -505,6 +555,7 @@ atf_status atf_registers_collect(const atf_event *ev, atf_register *out,
     scratch[slot] = n;
     out[n++] = reg;
   }
+  if (rc != ATF_END) return rc;
   *count = n;
   return ATF_OK;
 }

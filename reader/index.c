@@ -36,12 +36,17 @@ static atf_block *open_block(atf_index *idx, uint64_t offset, atf_error *err) {
   b->min_ts = INT64_MAX;
   b->max_ts = INT64_MIN;
   b->min_event_id = UINT64_MAX;
+  memset(b->marks, 0xff, sizeof b->marks);
   return b;
 }
 
 /* Folds one record's header into its block's ranges. */
 static void add_record(atf_block *b, const atf_record *rec) {
   atf_event ev;
+  if (b->count % ATF_INDEX_MARK_RECORDS == 0 &&
+      rec->offset - b->offset < UINT32_MAX)
+    b->marks[b->count / ATF_INDEX_MARK_RECORDS] =
+        (uint32_t)(rec->offset - b->offset);
   b->count++;
   if (atf_event_decode(rec, &ev, NULL) != ATF_OK) {
     b->flags |= ATF_BLOCK_UNDECODED;
@@ -101,6 +106,46 @@ int64_t atf_index_block_at(const atf_index *idx, uint64_t offset) {
       hi = mid;
   }
   return (int64_t)lo;
+}
+
+/* The last mark of block B at or before OFFSET; its index via *MARK. */
+static uint64_t mark_floor(const atf_block *b, uint64_t offset, size_t *mark) {
+  uint64_t best = b->offset;
+  *mark = 0;
+  for (size_t k = 1; k < ATF_INDEX_MARKS && b->marks[k] != UINT32_MAX; k++) {
+    if (b->offset + b->marks[k] > offset) break;
+    best = b->offset + b->marks[k];
+    *mark = k;
+  }
+  return best;
+}
+
+uint64_t atf_index_floor(const atf_index *idx, uint64_t offset,
+                         uint64_t *ordinal) {
+  int64_t b = atf_index_block_at(idx, offset);
+  size_t mark;
+  uint64_t start;
+  *ordinal = 0;
+  if (b < 0) return 0;
+  start = mark_floor(&idx->blocks[b], offset, &mark);
+  *ordinal = idx->blocks[b].ordinal + mark * ATF_INDEX_MARK_RECORDS;
+  return start;
+}
+
+uint64_t atf_index_floor_ordinal(const atf_index *idx, uint64_t ordinal,
+                                 uint64_t *start_ordinal) {
+  uint64_t b = ordinal / ATF_INDEX_BLOCK_RECORDS, k;
+  const atf_block *blk;
+  *start_ordinal = 0;
+  if (idx->n_blocks == 0) return 0;
+  if (b >= idx->n_blocks) b = idx->n_blocks - 1;
+  blk = &idx->blocks[b];
+  k = (ordinal - blk->ordinal) / ATF_INDEX_MARK_RECORDS;
+  if (k >= ATF_INDEX_MARKS) k = ATF_INDEX_MARKS - 1;
+  while (k > 0 && blk->marks[k] == UINT32_MAX)
+    k--;
+  *start_ordinal = blk->ordinal + k * ATF_INDEX_MARK_RECORDS;
+  return blk->offset + blk->marks[k];
 }
 
 void atf_index_free(atf_index *idx) {

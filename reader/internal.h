@@ -17,6 +17,52 @@
 atf_status atf_fail(atf_error *err, atf_status code, uint64_t offset,
                     const char *fmt, ...) ATF_PRINTF(4, 5);
 
+/* The varint at P (before END), inlined where records are framed and
+** decoded. STRICT (framing prefixes): a 10th byte above 1 overflows 64 bits
+** and is ATF_ERR_VARINT. Otherwise (fields, as Google's parsers read them)
+** the bits beyond 64 are dropped. ATF_END when the bytes run out first. */
+static inline atf_status atf_varint_read(const uint8_t *p, const uint8_t *end,
+                                         uint64_t *value, size_t *len,
+                                         int strict) {
+  size_t avail = (size_t)(end - p);
+  uint64_t result = 0;
+  /* One and two bytes cover tags, lengths and most small values. */
+  if (avail >= 1 && p[0] < 0x80) {
+    *value = p[0];
+    *len = 1;
+    return ATF_OK;
+  }
+  if (avail >= 2 && p[1] < 0x80) {
+    *value = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+    *len = 2;
+    return ATF_OK;
+  }
+  if (avail >= 10) { /* room for the longest: no bounds test per byte */
+    result = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7;
+    for (size_t i = 2; i < 10; i++) {
+      result |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+      if (p[i] < 0x80) {
+        if (strict && i == 9 && p[i] > 1) return ATF_ERR_VARINT;
+        *value = result;
+        *len = i + 1;
+        return ATF_OK;
+      }
+    }
+    return ATF_ERR_VARINT;
+  }
+  for (size_t i = 0; i < 10; i++) {
+    if (i >= avail) return ATF_END; /* cut short */
+    if (strict && i == 9 && p[i] > 1) return ATF_ERR_VARINT;
+    result |= (uint64_t)(p[i] & 0x7f) << (7 * i); /* i == 9: bit 63 only */
+    if (p[i] < 0x80) {
+      *value = result;
+      *len = i + 1;
+      return ATF_OK;
+    }
+  }
+  return ATF_ERR_VARINT; /* an 11th byte would be needed */
+}
+
 /* malloc'd copy of S, or NULL when out of memory. */
 char *atf_strdup(const char *s);
 

@@ -86,9 +86,25 @@ void atf_map_advise_sequential(const atf_map *map) {
   if (map->data) madvise((void *)map->data, (size_t)map->size, MADV_SEQUENTIAL);
 }
 
-void atf_map_release(const atf_map *map, uint64_t from, uint64_t to) {
+/* madvise on the whole pages inside [FROM, TO). */
+static void advise_range(const atf_map *map, uint64_t from, uint64_t to,
+                         int advice) {
   uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-  uint64_t start = (from + page - 1) / page * page, stop = to / page * page;
-  if (!map->data || to > map->size || start >= stop) return;
-  madvise((void *)(map->data + start), (size_t)(stop - start), MADV_DONTNEED);
+  uint64_t start = from / page * page, stop = (to + page - 1) / page * page;
+  if (stop > map->size) stop = map->size;
+  if (!map->data || start >= stop) return;
+  madvise((void *)(map->data + start), (size_t)(stop - start), advice);
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels ignore it */
+#endif
+
+void atf_map_scan_window(const atf_map *map, uint64_t pos,
+                         uint64_t *window_end) {
+  if (pos < *window_end) return;
+  if (map->size > ATF_KEEP_MAPPED_BYTES && pos >= 2 * ATF_SCAN_WINDOW)
+    advise_range(map, 0, pos - 2 * ATF_SCAN_WINDOW, MADV_DONTNEED);
+  *window_end = pos + ATF_SCAN_WINDOW;
+  advise_range(map, pos, *window_end, MADV_POPULATE_READ);
 }

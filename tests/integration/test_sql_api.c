@@ -333,6 +333,8 @@ static void sql__point_lookup__then_one_decode(void) {
   CHECK_I64(strtoll(query_text(db, sql, dir), NULL, 10), (int64_t)n - 1);
   stats_delta(db, sql, dir, &framed, &decoded);
   CHECK_I64(decoded, 1); /* one event decoded, not a scan */
+  /* and framed from the index's last mark before it, not from the start */
+  CHECK(framed >= 1 && framed <= ATF_INDEX_MARK_RECORDS + 1);
   snprintf(sql, sizeof sql,
            "SELECT size FROM atf_events(?1) WHERE offset = %" PRIu64,
            offsets[n - 2]);
@@ -620,7 +622,7 @@ static void sql__skip_by_ordinal__then_reads_one_block(void) {
             "9001,9002,9003");
   int64_t framed =
       query_int(db, "SELECT atf_stats() ->> 'records_framed'", NULL) - f0;
-  CHECK(framed <= ATF_INDEX_BLOCK_RECORDS + 3);
+  CHECK(framed <= ATF_INDEX_MARK_RECORDS + 3);
   sqlite3_close(db);
 }
 

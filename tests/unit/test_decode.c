@@ -372,6 +372,28 @@ static void decode__malformed_payload__then_payload_error_only(void) {
   CHECK(strstr(err.message, "wire type 7") != NULL);
 }
 
+static void decode__malformed_map_entry__then_registers_error(void) {
+  /* Entries are read when registers are asked for, and checked then. */
+  pb_buf body = {0}, call = {0}, bad = {0};
+  atf_event ev;
+  atf_payload p;
+  atf_error err;
+  atf_register regs[4];
+  uint32_t scratch[8], n;
+  pb_str(&call, 1, "f");
+  entry(&call, "rdi", 1, 1);
+  pb_tag(&bad, 2, 7);
+  pb_msg(&call, 3, &bad);
+  pb_msg(&body, 12, &call);
+  CHECK(decode_all(&body, &ev, &p, &err) == ATF_OK);
+  CHECK_BYTES(p.symbol.ptr, p.symbol.len, "f");
+  CHECK_U64(p.register_count, 2);
+  CHECK(atf_registers_collect(&ev, regs, 4, scratch, &n, &err) ==
+        ATF_ERR_PROTOBUF);
+  CHECK(strstr(err.message, "offset 100") != NULL);
+  CHECK(strstr(err.message, "wire type 7") != NULL);
+}
+
 static void decode__replaced_oneof_member_malformed__then_error(void) {
   /* A function_call holding a wire type 7 tag, replaced by a valid
   ** function_return: the parser still read the call, so it is damage. */
@@ -459,6 +481,7 @@ static const check_case cases[] = {
     CASE(decode__nested_length_beyond_message__then_error),
     CASE(decode__truncated_inside_record__then_error),
     CASE(decode__malformed_payload__then_payload_error_only),
+    CASE(decode__malformed_map_entry__then_registers_error),
     CASE(decode__replaced_oneof_member_malformed__then_error),
     CASE(decode__ten_byte_varint_overflow__then_high_bits_dropped),
     CASE(decode__groups_nested_100_deep__then_skipped_101_error),

@@ -1,0 +1,79 @@
+/*
+** json_buf.c - see json_buf.h.
+*/
+#include <string.h>
+
+#include "json_buf.h"
+#include "vtab_util.h"
+SQLITE_EXTENSION_INIT3
+
+static int reserve(json_buf *b, size_t more) {
+  if (b->oom) return 0;
+  if (b->len + more > b->cap) {
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + more)
+      cap *= 2;
+    char *grown = sqlite3_realloc64(b->data, cap);
+    if (!grown) {
+      b->oom = 1;
+      return 0;
+    }
+    b->data = grown;
+    b->cap = cap;
+  }
+  return 1;
+}
+
+static void append(json_buf *b, const void *p, size_t n) {
+  if (n && reserve(b, n)) {
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+  }
+}
+
+void json_reset(json_buf *b) {
+  b->len = 0;
+  b->oom = 0;
+  b->utf8 = 1;
+}
+
+void json_char(json_buf *b, char c) { append(b, &c, 1); }
+
+void json_int64(json_buf *b, int64_t v) {
+  char digits[24], *p = digits + sizeof digits;
+  /* Through the unsigned magnitude, so INT64_MIN needs no special case. */
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *--p = '-';
+  append(b, p, (size_t)(digits + sizeof digits - p));
+}
+
+void json_string(json_buf *b, atf_bytes bytes) {
+  static const char hex[] = "0123456789abcdef";
+  size_t start = 0;
+  json_char(b, '"');
+  for (size_t i = 0; i < bytes.len; i++) {
+    unsigned char c = bytes.ptr[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    append(b, bytes.ptr + start, i - start);
+    start = i + 1;
+    if (c == '"' || c == '\\') {
+      char esc[2] = {'\\', (char)c};
+      append(b, esc, 2);
+    } else {
+      char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      append(b, esc, 6);
+    }
+  }
+  append(b, bytes.ptr + start, bytes.len - start);
+  json_char(b, '"');
+  if (!atf_utf8_valid(bytes.ptr, bytes.len)) b->utf8 = 0;
+}
+
+void json_free(json_buf *b) {
+  sqlite3_free(b->data);
+  memset(b, 0, sizeof *b);
+}

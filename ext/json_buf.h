@@ -1,0 +1,30 @@
+/*
+** json_buf.h - JSON text built in a buffer a cursor reuses row after row:
+** no allocation per row once it is large enough, and no printf.
+*/
+#ifndef ATF_JSON_BUF_H
+#define ATF_JSON_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "atf_reader.h"
+
+typedef struct json_buf {
+  char *data;
+  size_t len, cap;
+  int oom;  /* an append failed for memory: the text is incomplete */
+  int utf8; /* every string appended was valid UTF-8 */
+} json_buf;
+
+/* Empties B for a new value (keeps its memory). */
+void json_reset(json_buf *b);
+void json_char(json_buf *b, char c);
+void json_int64(json_buf *b, int64_t v);
+/* Appends BYTES as a JSON string literal, escaped as JSON requires. Bytes
+** that are not valid UTF-8 are kept as they are and clear b->utf8, so the
+** caller can hand the text over as a BLOB instead of TEXT. */
+void json_string(json_buf *b, atf_bytes bytes);
+void json_free(json_buf *b);
+
+#endif
