@@ -40,13 +40,27 @@ void json_reset(json_buf *b) {
 void json_char(json_buf *b, char c) { append(b, &c, 1); }
 
 void json_int64(json_buf *b, int64_t v) {
+  /* Two digits per division: registers are often 19-20 digits long. */
+  static const char pairs[] = "00010203040506070809101112131415161718192021222"
+                              "32425262728293031323334353637383940414243444546"
+                              "47484950515253545556575859606162636465666768697"
+                              "07172737475767778798081828384858687888990919293"
+                              "949596979899";
   char digits[24], *p = digits + sizeof digits;
   /* Through the unsigned magnitude, so INT64_MIN needs no special case. */
   uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-  do {
-    *--p = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
+  while (u >= 100) {
+    const char *pair = pairs + 2 * (u % 100);
+    u /= 100;
+    *--p = pair[1];
+    *--p = pair[0];
+  }
+  if (u >= 10) {
+    *--p = pairs[2 * u + 1];
+    *--p = pairs[2 * u];
+  } else {
+    *--p = (char)('0' + u);
+  }
   if (v < 0) *--p = '-';
   append(b, p, (size_t)(digits + sizeof digits - p));
 }

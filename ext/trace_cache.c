@@ -19,6 +19,7 @@ static atf_status nomem(atf_error *err) {
 }
 
 static void entry_free(trace_entry *e) {
+  sqlite3_free(e->trace_arg);
   atf_map_close(&e->map);
   atf_index_free(&e->index);
   sqlite3_free(e->events_path);
@@ -48,7 +49,18 @@ atf_status trace_cache_acquire(trace_cache *cache, const char *trace,
   atf_trace_paths paths;
   atf_file_id now;
   trace_entry *found = NULL, *e;
-  atf_status rc = atf_trace_paths_resolve(trace, &paths, err);
+  atf_status rc;
+  /* A statement run again and again (point lookups) names the same trace:
+  ** one stat of events.bin tells whether its entry still holds. */
+  for (e = cache->entries; e; e = e->next)
+    if (e->trace_arg && strcmp(e->trace_arg, trace) == 0 && e->map.path &&
+        atf_file_id_read(e->events_path, &now, NULL) == ATF_OK &&
+        unchanged(&e->map.id, &now)) {
+      e->refs++;
+      *out = e;
+      return ATF_OK;
+    }
+  rc = atf_trace_paths_resolve(trace, &paths, err);
   if (rc != ATF_OK) return rc;
   rc = atf_file_id_read(paths.events_path, &now, err);
   if (rc != ATF_OK) {
@@ -95,6 +107,10 @@ atf_status trace_cache_acquire(trace_cache *cache, const char *trace,
     cache->entries = found;
   }
   atf_trace_paths_free(&paths);
+  if (!found->trace_arg || strcmp(found->trace_arg, trace) != 0) {
+    sqlite3_free(found->trace_arg);
+    found->trace_arg = sqlite3_mprintf("%s", trace); /* NULL: no fast path */
+  }
   found->refs++;
   *out = found;
   trim(cache);

@@ -15,6 +15,7 @@
 #include "atf_reader.h"
 
 typedef struct trace_entry {
+  char *trace_arg; /* the argument that last resolved to this entry */
   char *events_path;
   atf_map map;
   atf_index index;
