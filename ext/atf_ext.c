@@ -4,8 +4,9 @@
 **   sqlite3> .load ./build/atf
 **   sqlite3> SELECT kind, count(*) FROM atf_events('trace_dir') GROUP BY 1;
 **
-** Registers the table-valued functions atf_events (events_vtab.c) and
-** atf_manifest (manifest_vtab.c), and two scalars:
+** Registers the table-valued functions atf_events (events_vtab.c),
+** atf_manifest (manifest_vtab.c) and atf_check (check_vtab.c), and two
+** scalars:
 **   atf_version()  the extension's version, e.g. '0.1.0'
 **   atf_stats()    JSON of the work the tables did in this process so far:
 **                  {"records_framed":N,"headers_decoded":N,
@@ -15,6 +16,7 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
 
+#include "check_vtab.h"
 #include "events_vtab.h"
 #include "manifest_vtab.h"
 #include "vtab_util.h"
@@ -57,6 +59,7 @@ __attribute__((visibility("default")))
   (void)err_msg;
   rc = events_vtab_register(db);
   if (rc == SQLITE_OK) rc = manifest_vtab_register(db);
+  if (rc == SQLITE_OK) rc = check_vtab_register(db);
   if (rc == SQLITE_OK)
     rc = sqlite3_create_function(db, "atf_version", 0,
                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC |

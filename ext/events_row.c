@@ -4,6 +4,7 @@
 ** other kinds), registers and args rendered as JSON. The payload is decoded
 ** on the first payload column a row is asked for, and not at all otherwise.
 */
+#include <stdio.h>
 #include <string.h>
 
 #include "events_vtab.h"
@@ -38,14 +39,41 @@ static int decode_payload(events_cursor *c) {
 }
 
 /* Hands a finished JSON string to SQLite: TEXT, or BLOB if not UTF-8. */
+static const char *const column_names[] = {
+    [COL_SYMBOL] = "symbol",
+    [COL_REGISTERS] = "registers",
+    [COL_STACK] = "stack",
+    [COL_SIGNAL_NAME] = "signal_name",
+    [COL_EXECUTABLE_PATH] = "executable_path",
+    [COL_ARGS] = "args",
+    [COL_OPERATING_SYSTEM] = "operating_system",
+    [COL_CPU_ARCHITECTURE] = "cpu_architecture"};
+
+/* Whether a value of LEN bytes for COLUMN is over SQLite's length limit;
+** if so the error says where, rather than a bare "string or blob too big". */
+static int too_big(events_cursor *c, sqlite3_context *ctx, int column,
+                   size_t len) {
+  int limit =
+      sqlite3_limit(sqlite3_context_db_handle(ctx), SQLITE_LIMIT_LENGTH, -1);
+  if (len <= (size_t)limit) return 0;
+  sqlite3_free(c->base.pVtab->zErrMsg);
+  c->base.pVtab->zErrMsg = sqlite3_mprintf(
+      "atf_events: %s: record at byte offset %llu: %s of %llu bytes exceeds "
+      "SQLite's length limit (SQLITE_LIMIT_LENGTH, %d bytes)",
+      c->entry->map.path, (unsigned long long)c->rec.offset,
+      column_names[column], (unsigned long long)len, limit);
+  return 1;
+}
+
 /* Hands the JSON built in c->json to SQLite: TEXT, or BLOB when a string
 ** in it was not UTF-8. */
-static int result_json(events_cursor *c, sqlite3_context *ctx) {
+static int result_json(events_cursor *c, sqlite3_context *ctx, int column) {
   json_buf *b = &c->json;
   if (b->oom) {
     sqlite3_result_error_nomem(ctx);
     return SQLITE_NOMEM;
   }
+  if (too_big(c, ctx, column, b->len)) return SQLITE_TOOBIG;
   if (b->utf8)
     sqlite3_result_text64(ctx, b->data, b->len, SQLITE_TRANSIENT, SQLITE_UTF8);
   else
@@ -53,27 +81,48 @@ static int result_json(events_cursor *c, sqlite3_context *ctx) {
   return SQLITE_OK;
 }
 
+/* Room for CAP registers in the cursor's buffers. */
+static int reserve_registers(events_cursor *c, uint32_t cap) {
+  atf_register *regs;
+  uint32_t *scratch;
+  if (cap <= c->regs_cap) return 1;
+  regs = sqlite3_realloc64(c->regs, cap * sizeof *regs);
+  if (regs) c->regs = regs;
+  scratch = sqlite3_realloc64(c->regs_scratch,
+                              2 * (sqlite3_uint64)cap * sizeof *scratch);
+  if (scratch) c->regs_scratch = scratch;
+  if (!regs || !scratch) return 0;
+  c->regs_cap = cap;
+  return 1;
+}
+
+atf_status events_collect_registers(events_cursor *c, uint32_t *n,
+                                    atf_error *err) {
+  uint32_t need = c->payload.register_count;
+  /* Start with the room already there (at least 64): a record of many
+  ** entries with few distinct names must not allocate for all of them. */
+  uint32_t cap = c->regs_cap > 64 ? c->regs_cap : 64;
+  if (cap > need) cap = need;
+  for (;;) {
+    atf_status rc;
+    if (!reserve_registers(c, cap)) {
+      err->code = ATF_ERR_NOMEM;
+      err->offset = c->rec.offset;
+      snprintf(err->message, sizeof err->message, "out of memory");
+      return ATF_ERR_NOMEM;
+    }
+    rc = atf_registers_collect(&c->ev, c->regs, cap, c->regs_scratch, n, err);
+    if (rc != ATF_ERR_RANGE || cap == need) return rc;
+    cap = need; /* more distinct names than that: room for all */
+  }
+}
+
 /* registers as {"rdi":1,...}: values are the signed 64-bit reading of the
 ** unsigned register, as everywhere else. */
 static int result_registers(events_cursor *c, sqlite3_context *ctx) {
-  uint32_t need = c->payload.register_count, n, i;
+  uint32_t n, i;
   atf_error err;
-  if (need > c->regs_cap) {
-    atf_register *regs = sqlite3_realloc64(c->regs, need * sizeof *regs);
-    uint32_t *scratch =
-        regs ? sqlite3_realloc64(c->regs_scratch,
-                                 2 * (sqlite3_uint64)need * sizeof *scratch)
-             : NULL;
-    if (regs) c->regs = regs;
-    if (scratch) c->regs_scratch = scratch;
-    if (!regs || !scratch) {
-      sqlite3_result_error_nomem(ctx);
-      return SQLITE_NOMEM;
-    }
-    c->regs_cap = need;
-  }
-  if (atf_registers_collect(&c->ev, c->regs, need, c->regs_scratch, &n, &err) !=
-      ATF_OK)
+  if (events_collect_registers(c, &n, &err) != ATF_OK)
     return events_reader_error(c, &err);
   json_reset(&c->json);
   json_char(&c->json, '{');
@@ -84,7 +133,7 @@ static int result_registers(events_cursor *c, sqlite3_context *ctx) {
     json_int64(&c->json, (int64_t)c->regs[i].value);
   }
   json_char(&c->json, '}');
-  return result_json(c, ctx);
+  return result_json(c, ctx, COL_REGISTERS);
 }
 
 static int result_args(events_cursor *c, sqlite3_context *ctx) {
@@ -100,7 +149,7 @@ static int result_args(events_cursor *c, sqlite3_context *ctx) {
     json_string(&c->json, arg);
   }
   json_char(&c->json, ']');
-  return result_json(c, ctx);
+  return result_json(c, ctx, COL_ARGS);
 }
 
 static void result_blob(sqlite3_context *ctx, atf_bytes b) {
@@ -147,17 +196,25 @@ int events_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int column) {
   rc = decode_payload(c);
   if (rc != SQLITE_OK) goto fail;
   switch (column) {
-  case COL_SYMBOL: vtab_result_text(ctx, p->symbol); break;
   case COL_ADDRESS: sqlite3_result_int64(ctx, (sqlite3_int64)p->address); break;
   case COL_REGISTERS: rc = result_registers(c, ctx); break;
-  case COL_STACK: result_blob(ctx, p->stack); break;
   case COL_SIGNAL_NUMBER: sqlite3_result_int(ctx, p->signal_number); break;
-  case COL_SIGNAL_NAME: vtab_result_text(ctx, p->signal_name); break;
   case COL_EXIT_CODE: sqlite3_result_int(ctx, p->exit_code); break;
-  case COL_EXECUTABLE_PATH: vtab_result_text(ctx, p->executable_path); break;
   case COL_ARGS: rc = result_args(c, ctx); break;
-  case COL_OPERATING_SYSTEM: vtab_result_text(ctx, p->operating_system); break;
-  case COL_CPU_ARCHITECTURE: vtab_result_text(ctx, p->cpu_architecture); break;
+  default: { /* bytes straight from the record */
+    atf_bytes b = column == COL_SYMBOL             ? p->symbol
+                  : column == COL_STACK            ? p->stack
+                  : column == COL_SIGNAL_NAME      ? p->signal_name
+                  : column == COL_EXECUTABLE_PATH  ? p->executable_path
+                  : column == COL_OPERATING_SYSTEM ? p->operating_system
+                                                   : p->cpu_architecture;
+    if (too_big(c, ctx, column, b.len))
+      rc = SQLITE_TOOBIG;
+    else if (column == COL_STACK)
+      result_blob(ctx, b);
+    else
+      vtab_result_text(ctx, b);
+  }
   }
   if (rc == SQLITE_OK || rc == SQLITE_NOMEM) return rc;
 fail:

@@ -28,6 +28,9 @@
 **   executable_path, args (JSON array), operating_system, cpu_architecture
 **                              trace_start
 **   trace             HIDDEN   the trace argument
+**   options           HIDDEN   an optional second argument: 'skip_corrupt'
+**                              leaves out records that do not decode (as
+**                              atf_check reports them) instead of failing
 **
 ** What the table does with a query, so that narrow questions stay fast on
 ** large files:
@@ -55,7 +58,8 @@ static const char SCHEMA[] =
     "thread_id INTEGER, ts INTEGER, kind TEXT, symbol TEXT, address INTEGER, "
     "registers TEXT, stack BLOB, signal_number INTEGER, signal_name TEXT, "
     "exit_code INTEGER, executable_path TEXT, args TEXT, "
-    "operating_system TEXT, cpu_architecture TEXT, trace HIDDEN)";
+    "operating_system TEXT, cpu_architecture TEXT, trace HIDDEN, "
+    "options HIDDEN)";
 
 /*
 ** The plan. Each constraint the table takes has a slot; idxNum has bit
@@ -83,13 +87,15 @@ enum {
   S_KIND_EQ,   /* kind = ? (an IN list with IDX_KIND_IN) */
   S_LIMIT,     /* LIMIT ? */
   S_SKIP,      /* OFFSET ?: rows to skip */
+  S_OPTIONS,   /* options = ?: the second table-valued argument */
   N_SLOTS
 };
-/* Further idxNum bits, taking no argv: */
-#define IDX_OFFSET_IN (1 << 20) /* S_OFFSET_EQ's value is an IN list */
-#define IDX_THREAD_IN (1 << 21) /* S_THREAD_EQ's value is an IN list */
-#define IDX_KIND_IN (1 << 22)   /* S_KIND_EQ's value is an IN list */
-#define IDX_HEADER (1 << 23)    /* a column beyond offset/size is used */
+/* Further idxNum bits, taking no argv (after the N_SLOTS slot bits): */
+#define IDX_OFFSET_IN (1 << (N_SLOTS + 0)) /* S_OFFSET_EQ's value: IN list */
+#define IDX_THREAD_IN (1 << (N_SLOTS + 1)) /* S_THREAD_EQ's value: IN list */
+#define IDX_KIND_IN (1 << (N_SLOTS + 2))   /* S_KIND_EQ's value: IN list */
+#define IDX_HEADER (1 << (N_SLOTS + 3))    /* a column past offset/size used */
+_Static_assert(N_SLOTS + 4 <= 31, "the plan must fit idxNum");
 #define SLOT(s) (1 << (s))
 #define RANGE_SLOTS(first) (0x1f << (first)) /* =, >, >=, <, <= */
 
@@ -97,7 +103,8 @@ static const char *const slot_names[N_SLOTS] = {
     "trace",      "offset=",    "offset>",   "offset>=",   "offset<",
     "offset<=",   "ts=",        "ts>",       "ts>=",       "ts<",
     "ts<=",       "event_id=",  "event_id>", "event_id>=", "event_id<",
-    "event_id<=", "thread_id=", "kind=",     "limit",      "skip"};
+    "event_id<=", "thread_id=", "kind=",     "limit",      "skip",
+    "options"};
 
 /* The slot for "COLUMN OP ?", or -1 when the table does not take it. */
 static int slot_for(int column, int op) {
@@ -186,13 +193,17 @@ static int events_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
 
   for (int i = 0; i < info->nConstraint; i++) {
     const struct sqlite3_index_constraint *k = &info->aConstraint[i];
-    /* A created table has its trace: a trace = ? in the WHERE clause is
-    ** then a filter on the hidden column, which SQLite tests. */
-    int s = k->iColumn == COL_TRACE
-                ? (k->op == SQLITE_INDEX_CONSTRAINT_EQ && !vtab->trace ? S_TRACE
-                                                                       : -1)
-                : slot_for(k->iColumn, k->op);
-    if (s == S_TRACE && !k->usable) return SQLITE_CONSTRAINT;
+    int s = k->iColumn == COL_TRACE     ? S_TRACE
+            : k->iColumn == COL_OPTIONS ? S_OPTIONS
+                                        : slot_for(k->iColumn, k->op);
+    /* The arguments are = constraints on the hidden columns. A created
+    ** table has its own: a trace = ? in a WHERE is then a filter on the
+    ** hidden column, which SQLite tests. */
+    if ((s == S_TRACE || s == S_OPTIONS) &&
+        (k->op != SQLITE_INDEX_CONSTRAINT_EQ || vtab->trace))
+      s = -1;
+    if ((s == S_TRACE || s == S_OPTIONS) && !k->usable)
+      return SQLITE_CONSTRAINT; /* an argument not known yet */
     if (s < 0 || !k->usable || chosen[s] >= 0) {
       if (s != S_LIMIT && s != S_SKIP) all_taken = 0;
       continue;
@@ -545,6 +556,44 @@ static int row_passes(events_cursor *c, int *rc) {
   return 1;
 }
 
+/* The options argument: words separated by commas or spaces. */
+static int parse_options(events_cursor *c, const char *options) {
+  const char *p = options;
+  while (p && *p) {
+    size_t n = strcspn(p, ", ");
+    if (n == 12 && strncmp(p, "skip_corrupt", 12) == 0) {
+      c->skip_corrupt = 1;
+    } else if (n > 0) {
+      sqlite3_free(c->base.pVtab->zErrMsg);
+      c->base.pVtab->zErrMsg = sqlite3_mprintf(
+          "atf_events: unknown option '%.*s' (known: skip_corrupt)", (int)n, p);
+      return SQLITE_ERROR;
+    }
+    p += n;
+    p += strspn(p, ", ");
+  }
+  return SQLITE_OK;
+}
+
+/* With skip_corrupt: whether the current record decodes to its last field
+** (header, payload, registers). One that does not is left out, and said
+** so in SQLite's log; atf_check lists them. */
+static int record_is_sound(events_cursor *c) {
+  atf_error err;
+  uint32_t n;
+  c->have_header = c->have_payload = 0;
+  if (atf_event_decode(&c->rec, &c->ev, &err) == ATF_OK &&
+      atf_payload_decode(&c->ev, &c->payload, &err) == ATF_OK &&
+      events_collect_registers(c, &n, &err) == ATF_OK) {
+    c->have_header = c->have_payload = 1;
+    c->headers++;
+    c->payloads++;
+    return 1;
+  }
+  sqlite3_log(SQLITE_WARNING, "atf_events: skip_corrupt: %s", err.message);
+  return 0;
+}
+
 /* Moves to the next row: the next record that passes the filters, past the
 ** rows OFFSET skips. */
 static int events_next(sqlite3_vtab_cursor *base) {
@@ -557,7 +606,14 @@ static int events_next(sqlite3_vtab_cursor *base) {
   for (;;) {
     c->have_header = c->have_payload = 0;
     rc = read_record(c);
+    if (rc != SQLITE_OK && c->skip_corrupt) {
+      /* Framing damage: no record past it can be found. The rows stop. */
+      sqlite3_log(SQLITE_WARNING, "%s", c->base.pVtab->zErrMsg);
+      c->eof = 1;
+      return SQLITE_OK;
+    }
     if (rc != SQLITE_OK || c->eof) return rc;
+    if (c->skip_corrupt && !record_is_sound(c)) continue;
     if (!row_passes(c, &rc)) {
       if (rc != SQLITE_OK) return rc;
       continue;
@@ -604,6 +660,7 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
   c->ts.lo = c->event_id.lo = INT64_MIN;
   c->n_targets = c->next_target = c->n_threads = 0;
   c->kinds = 0;
+  c->skip_corrupt = 0;
   c->to_skip = 0;
   c->to_emit = -1;
   c->block = 0;
@@ -648,6 +705,10 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
     c->to_skip = sqlite3_value_int64(argv[arg++]);
     if (c->to_skip < 0) c->to_skip = 0;
   }
+  rc = parse_options(c, (idx_num & SLOT(S_OPTIONS))
+                            ? (const char *)sqlite3_value_text(argv[arg++])
+                            : ((atf_vtab *)base->pVtab)->options);
+  if (rc != SQLITE_OK) return rc;
 
   /* The index serves seeks, block skipping and jumps by ordinal; a plain
   ** scan does without it. */

@@ -31,7 +31,8 @@ enum {
   COL_ARGS,
   COL_OPERATING_SYSTEM,
   COL_CPU_ARCHITECTURE,
-  COL_TRACE
+  COL_TRACE,
+  COL_OPTIONS
 };
 
 /* An inclusive range of 64-bit values a column may take. */
@@ -58,7 +59,8 @@ typedef struct events_cursor {
   sqlite3_int64 n_targets, next_target;
   sqlite3_int64 *threads; /* sorted thread ids for = and IN; NULL: any */
   sqlite3_int64 n_threads;
-  unsigned kinds;                 /* KIND_BIT set of wanted kinds; 0: any */
+  unsigned kinds;   /* KIND_BIT set of wanted kinds; 0: any */
+  int skip_corrupt; /* option: leave out records that do not decode */
   sqlite3_int64 to_skip, to_emit; /* OFFSET and LIMIT left; to_emit < 0: all */
   size_t block;                   /* index block of the scan position */
   uint64_t window_end;            /* see atf_map_scan_window */
@@ -77,6 +79,11 @@ typedef struct events_cursor {
 int events_reader_error(events_cursor *c, const atf_error *err);
 /* Decodes the current record's header once. */
 int events_decode_header(events_cursor *c);
+
+/* Collects the current event's distinct registers into c->regs (*N of
+** them); the payload must be decoded. */
+atf_status events_collect_registers(events_cursor *c, uint32_t *n,
+                                    atf_error *err);
 
 /* xColumn (events_row.c). */
 int events_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int column);

@@ -25,23 +25,35 @@ int vtab_register(sqlite3 *db, const char *name, const sqlite3_module *module,
 
 int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                  sqlite3_vtab **out, char **err_msg) {
+  const char *schema = ((atf_module_aux *)aux)->schema;
   atf_vtab *vtab;
-  char *trace = NULL;
-  int rc;
-  if (argc > 4) {
-    *err_msg = sqlite3_mprintf("%s: takes one argument, the trace", argv[0]);
+  char *trace = NULL, *options = NULL;
+  int rc, hidden = 0;
+  /* The arguments are the hidden columns: trace, then options if any. */
+  for (const char *p = schema; (p = strstr(p, "HIDDEN")); p++)
+    hidden++;
+  if (argc - 3 > hidden) {
+    *err_msg = sqlite3_mprintf("%s: takes at most %d argument%s (%s)", argv[0],
+                               hidden, hidden > 1 ? "s" : "",
+                               hidden > 1 ? "the trace, options" : "the trace");
     return SQLITE_ERROR;
   }
-  if (argc == 4 && !(trace = vtab_dequote(argv[3]))) return SQLITE_NOMEM;
-  rc = sqlite3_declare_vtab(db, ((atf_module_aux *)aux)->schema);
+  if (argc >= 4 && !(trace = vtab_dequote(argv[3]))) return SQLITE_NOMEM;
+  if (argc >= 5 && !(options = vtab_dequote(argv[4]))) {
+    sqlite3_free(trace);
+    return SQLITE_NOMEM;
+  }
+  rc = sqlite3_declare_vtab(db, schema);
   if (rc == SQLITE_OK) rc = sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
   vtab = rc == SQLITE_OK ? sqlite3_malloc64(sizeof *vtab) : NULL;
   if (!vtab) {
     sqlite3_free(trace);
+    sqlite3_free(options);
     return rc == SQLITE_OK ? SQLITE_NOMEM : rc;
   }
   memset(vtab, 0, sizeof *vtab);
   vtab->trace = trace;
+  vtab->options = options;
   vtab->aux = aux;
   *out = &vtab->base;
   return SQLITE_OK;
@@ -50,6 +62,7 @@ int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 int vtab_disconnect(sqlite3_vtab *base) {
   atf_vtab *vtab = (atf_vtab *)base;
   sqlite3_free(vtab->trace);
+  sqlite3_free(vtab->options);
   sqlite3_free(vtab);
   return SQLITE_OK;
 }

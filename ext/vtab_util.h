@@ -28,6 +28,7 @@ int vtab_register(sqlite3 *db, const char *name, const sqlite3_module *module,
 typedef struct atf_vtab {
   sqlite3_vtab base;
   char *trace;
+  char *options; /* a second argument, for tables that take options */
   atf_module_aux *aux;
 } atf_vtab;
 

@@ -342,6 +342,48 @@ uint64_t atf_index_floor_ordinal(const atf_index *idx, uint64_t ordinal,
 
 void atf_index_free(atf_index *idx);
 
+/* ---- checking a whole trace -------------------------------------------- */
+
+typedef enum atf_severity {
+  ATF_SEVERITY_INFO,
+  ATF_SEVERITY_WARNING, /* the trace reads, but something is off */
+  ATF_SEVERITY_ERROR    /* records or the manifest cannot be read */
+} atf_severity;
+
+/* One problem found in a trace. CODE is one of: torn_tail, corrupt_record,
+** bad_length_prefix, invalid_utf8, not_finalized, bad_manifest,
+** event_count_mismatch, bytes_written_mismatch. */
+typedef struct atf_finding {
+  atf_severity severity;
+  const char *code;
+  uint64_t offset; /* byte offset in events.bin (or JSON), or ATF_NO_OFFSET */
+  char message[600];
+} atf_finding;
+
+/* Called for each finding; returns nonzero to stop the check. */
+typedef int (*atf_finding_fn)(void *user, const atf_finding *finding);
+
+typedef struct atf_check_summary {
+  uint64_t events, bytes; /* whole records read, and their bytes */
+  uint64_t corrupt;       /* records that do not decode */
+  uint64_t torn_bytes;    /* a torn tail left unread */
+  uint64_t unread_bytes;  /* bytes past framing damage */
+  int has_ts;
+  int64_t first_ts, last_ts; /* in file order */
+  int64_t min_ts, max_ts;
+} atf_check_summary;
+
+/* Reads all of TRACE (a pid_* directory, events.bin or trace.json path):
+** every record framed and decoded (header, payload, registers), every
+** string checked for UTF-8, the manifest parsed and compared with the file.
+** FN gets each finding; SUM the totals. Fails only when events.bin cannot
+** be opened (or memory runs out); damage is findings, not failure. */
+atf_status atf_check_trace(const char *trace, atf_finding_fn fn, void *user,
+                           atf_check_summary *sum, atf_error *err);
+
+/* "info", "warning", "error". */
+const char *atf_severity_name(atf_severity severity);
+
 /* ---- manifest: trace.json --------------------------------------------- */
 
 /* An optional unsigned key of the manifest. */

@@ -28,6 +28,15 @@ char *atf_strdup(const char *s) {
   return copy;
 }
 
+const char *atf_severity_name(atf_severity severity) {
+  switch (severity) {
+  case ATF_SEVERITY_INFO: return "info";
+  case ATF_SEVERITY_WARNING: return "warning";
+  case ATF_SEVERITY_ERROR: return "error";
+  }
+  return "unknown";
+}
+
 const char *atf_status_name(atf_status status) {
   switch (status) {
   case ATF_OK: return "ok";

@@ -133,6 +133,116 @@ errors__view_in_main_schema__then_refused)
   *) echo "a view in main read the trace: $output"; exit 1 ;;
   esac
   expect_rows "CREATE TEMP VIEW mine AS SELECT count(*) FROM atf_events('$trace'); SELECT * FROM mine" "63" ;;
+errors__malformed_records__then_each_error)
+  # field number 0; a nested length beyond its message; wire type 6
+  for bad in '\002\000\001' '\004\142\005\012\001' '\002\016\001'; do
+    records_around "$bad"
+    expect_error "SELECT symbol FROM atf_events('$trace')" \
+      "$trace/events.bin: record at byte offset 3: malformed protobuf"
+  done ;;
+errors__record_over_length_limit__then_error_names_record)
+  # A call whose symbol is 5000 bytes, beyond a 1000-byte SQLITE_LIMIT_LENGTH.
+  python3 -c "
+import sys
+sym = b'x' * 5000
+call = b'\x0a' + bytes([0x88, 0x27]) + sym
+body = b'\x08\x02' + b'\x62' + bytes([len(call) & 0x7f | 0x80, len(call) >> 7]) + call
+rec = bytes([len(body) & 0x7f | 0x80, len(body) >> 7]) + body
+sys.stdout.buffer.write(b'\x02\x08\x01' + rec)" >"$trace/events.bin"
+  output=$(sqlite3 -batch :memory: -cmd ".load $ext" \
+    "SELECT count(*) FROM atf_events('$trace');" \
+    ".limit length 1000" \
+    "SELECT event_id, length(symbol) FROM atf_events('$trace');" 2>&1)
+  case $output in
+  *"record at byte offset 3: symbol of 5000 bytes exceeds SQLite's length limit"*)
+    echo "ok: $output" ;;
+  *) echo "no clear length error: $output"; exit 1 ;;
+  esac
+  case $output in
+  *"1|"*) ;; # the row before it came back (event 1 has no symbol)
+  *) echo "the row before the long record is missing: $output"; exit 1 ;;
+  esac ;;
+errors__invalid_utf8__then_blob_with_the_bytes)
+  # A call whose symbol is ff fe 41: returned as a BLOB of those bytes.
+  records_around '\011\010\002\142\005\012\003\377\376\101'
+  expect_rows "SELECT typeof(symbol), hex(symbol) FROM atf_events('$trace') WHERE event_id = 2" \
+    "blob|FFFE41"
+  expect_rows "SELECT code FROM atf_check('$trace') WHERE severity <> 'info'" \
+    "invalid_utf8
+not_finalized" ;;
+check__whole_fixture__then_summary_only)
+  whole_trace
+  expect_rows "SELECT severity, code, offset IS NULL, message ->> '\$.events', message ->> '\$.bytes', message ->> '\$.first_ts' FROM atf_check('$trace')" \
+    "info|summary|1|63|6866|1700000000123456789" ;;
+check__damaged_trace__then_each_finding)
+  # A corrupt record, a torn tail, and a manifest whose counts disagree.
+  # The trace_start (105 bytes), a bad record (3), then the fixture's
+  # records from 105 cut 20 bytes into its last one (at 105 + 3 + 6730).
+  { head -c 105 "$fixture/events.bin"; printf '\002\017\001'; tail -c +106 "$fixture/events.bin" | head -c 6750; } >"$trace/events.bin"
+  sed 's/"eventCount": 63/"eventCount": 70/' "$fixture/trace.json" >"$trace/trace.json"
+  expect_rows "SELECT severity || ' ' || code || ' ' || ifnull(offset, '-') FROM atf_check('$trace') WHERE code <> 'summary'" \
+    "error corrupt_record 105
+warning torn_tail 6838
+warning event_count_mismatch -
+warning bytes_written_mismatch -"
+  expect_rows "SELECT message ->> '\$.events', message ->> '\$.corrupt', message ->> '\$.torn_bytes' FROM atf_check('$trace') WHERE code = 'summary'" \
+    "63|1|20"
+  # skip_corrupt leaves out exactly that record; without it, an error.
+  expect_rows "SELECT count(*), sum(offset = 105) FROM atf_events('$trace', 'skip_corrupt')" "62|0"
+  expect_error "SELECT count(symbol) FROM atf_events('$trace')" "record at byte offset 105"
+  expect_error "SELECT * FROM atf_events('$trace', 'skip_everything')" "unknown option 'skip_everything'" ;;
+check__bad_length_prefix__then_error_and_unread_bytes)
+  { printf '\002\010\001'; printf '\377\377\377\377\377\377\377\377\377\377\377'; printf '\002\010\003'; } >"$trace/events.bin"
+  expect_rows "SELECT code, offset FROM atf_check('$trace') WHERE severity = 'error'" "bad_length_prefix|3"
+  expect_rows "SELECT count(*) FROM atf_events('$trace', 'skip_corrupt')" "1" ;;
+check__many_corrupt_records__then_capped_and_counted)
+  python3 -c "
+import sys
+sys.stdout.buffer.write(b'\x02\x0f\x01' * 1500 + b'\x02\x08\x07')" >"$trace/events.bin"
+  expect_rows "SELECT code, count(*) FROM atf_check('$trace') GROUP BY code ORDER BY code" \
+    "corrupt_record|1000
+more|1
+not_finalized|1
+summary|1"
+  expect_rows "SELECT message FROM atf_check('$trace') WHERE code = 'more'" \
+    "500 more corrupt_record findings beyond the first 1000"
+  expect_rows "SELECT count(*), max(event_id) FROM atf_events('$trace', 'skip_corrupt')" "1|7" ;;
+security__odd_paths__then_read)
+  odd="$work/it's a \"trace\" ünïcødé"
+  mkdir -p "$odd"
+  cp "$fixture/events.bin" "$fixture/trace.json" "$odd/"
+  sql_path=${odd//\'/\'\'}
+  expect_rows "SELECT count(*) FROM atf_events('$sql_path')" "63"
+  expect_rows "SELECT pid FROM atf_manifest('$sql_path/trace.json')" "4242"
+  expect_rows "CREATE VIRTUAL TABLE temp.t USING atf_events('$sql_path'); SELECT count(*) FROM temp.t" "63" ;;
+security__directory_device_or_fifo__then_clean_error)
+  mkdir "$trace/events.bin" # a directory where the file should be
+  expect_error "SELECT count(*) FROM atf_events('$trace')" "$trace/events.bin: not a regular file"
+  expect_error "SELECT count(*) FROM atf_events('/dev/zero')" "/dev/zero: not a regular file"
+  expect_error "SELECT count(*) FROM atf_events('$work')" "$work/events.bin: cannot open: No such file"
+  rmdir "$trace/events.bin"
+  mkfifo "$trace/events.bin"
+  # No writer will ever come: this must not block (timeout would fail it).
+  output=$(timeout 10 sqlite3 -batch :memory: -cmd ".load $ext" "SELECT count(*) FROM atf_check('$trace')" 2>&1)
+  case $output in
+  *"not a regular file"*) echo "ok: $output" ;;
+  *) echo "FIFO not refused at once: $output"; exit 1 ;;
+  esac ;;
+security__trigger_in_main_schema__then_refused)
+  whole_trace
+  db=$work/stranger.db
+  output=$(sqlite3 -batch "$db" -cmd ".load $ext" \
+    "CREATE TABLE log(n); CREATE TRIGGER peek AFTER INSERT ON log BEGIN SELECT count(*) FROM atf_events('$trace'); END; INSERT INTO log VALUES (1);" 2>&1)
+  case $output in
+  *"unsafe use of virtual table"*) echo "ok: $output" ;;
+  *) echo "a trigger in main read the trace: $output"; exit 1 ;;
+  esac
+  output=$(sqlite3 -batch "$db" -cmd ".load $ext" \
+    "CREATE VIEW v2 AS SELECT * FROM atf_check('$trace'); SELECT * FROM v2;" 2>&1)
+  case $output in
+  *"unsafe use of virtual table"*) echo "ok: $output" ;;
+  *) echo "a view in main ran atf_check: $output"; exit 1 ;;
+  esac ;;
 *)
   echo "unknown case $case"
   exit 2 ;;

@@ -1,0 +1,247 @@
+/*
+** check_vtab.c - atf_check: is this trace whole? One query reads all of it
+** and returns one row per finding, then a summary row.
+**
+** Usage:
+**
+**   SELECT * FROM atf_check('traces/s1/pid_4242');
+**   SELECT count(*) FROM atf_check('t') WHERE severity = 'error';
+**   SELECT message ->> '$.events' FROM atf_check('t') WHERE code = 'summary';
+**
+** Columns:
+**
+**   severity  TEXT     'error' (records or the manifest cannot be read),
+**                      'warning' (the trace reads, something is off), 'info'
+**   code      TEXT     torn_tail, corrupt_record, bad_length_prefix,
+**                      invalid_utf8, not_finalized, bad_manifest,
+**                      event_count_mismatch, bytes_written_mismatch,
+**                      more (findings past the first MAX_PER_CODE of a code,
+**                      counted), and summary (always the last row)
+**   offset    INTEGER  byte offset in events.bin of the record concerned;
+**                      NULL for the manifest and the summary
+**   message   TEXT     what is wrong, naming the file and the offset; for
+**                      the summary a JSON object: events, bytes, corrupt,
+**                      torn_bytes, unread_bytes, first_ts, last_ts, min_ts,
+**                      max_ts
+**   trace     HIDDEN   the trace argument
+*/
+#include <string.h>
+
+#include "check_vtab.h"
+#include "vtab_util.h"
+SQLITE_EXTENSION_INIT3
+
+enum { COL_SEVERITY, COL_CODE, COL_OFFSET, COL_MESSAGE, COL_TRACE };
+
+static const char SCHEMA[] = "CREATE TABLE x(severity TEXT, code TEXT, "
+                             "offset INTEGER, message TEXT, trace HIDDEN)";
+
+/* Rows kept per code; beyond, findings are counted in one 'more' row, so a
+** trace with a million bad records does not make a million rows. */
+#define MAX_PER_CODE 1000
+
+/* idxNum bits (xBestIndex sets them, xFilter reads them): */
+#define IDX_TRACE 0x1 /* argv[0] is the trace, the table-valued argument */
+
+typedef struct check_row {
+  const char *severity, *code;
+  sqlite3_int64 offset; /* -1: NULL */
+  char *message;
+} check_row;
+
+typedef struct check_cursor {
+  sqlite3_vtab_cursor base;
+  char *trace;
+  check_row *rows;
+  sqlite3_int64 n_rows, cap, row;
+  struct {
+    const char *code;
+    sqlite3_uint64 seen;
+  } codes[16]; /* findings per code, for MAX_PER_CODE */
+  int oom;
+} check_cursor;
+
+static void clear_rows(check_cursor *c) {
+  for (sqlite3_int64 i = 0; i < c->n_rows; i++)
+    sqlite3_free(c->rows[i].message);
+  sqlite3_free(c->rows);
+  sqlite3_free(c->trace);
+  c->rows = NULL;
+  c->trace = NULL;
+  c->n_rows = c->cap = c->row = 0;
+  memset(c->codes, 0, sizeof c->codes);
+  c->oom = 0;
+}
+
+static void add_row(check_cursor *c, const char *severity, const char *code,
+                    sqlite3_int64 offset, char *message) {
+  if (!message || c->oom) goto nomem;
+  if (c->n_rows == c->cap) {
+    sqlite3_int64 cap = c->cap ? 2 * c->cap : 16;
+    check_row *grown = sqlite3_realloc64(c->rows, cap * sizeof *grown);
+    if (!grown) goto nomem;
+    c->rows = grown;
+    c->cap = cap;
+  }
+  c->rows[c->n_rows++] = (check_row){severity, code, offset, message};
+  return;
+nomem:
+  sqlite3_free(message);
+  c->oom = 1;
+}
+
+/* The number of findings of CODE so far, this one included. */
+static sqlite3_uint64 count_code(check_cursor *c, const char *code) {
+  size_t i;
+  for (i = 0; i < 16 && c->codes[i].code; i++)
+    if (strcmp(c->codes[i].code, code) == 0) return ++c->codes[i].seen;
+  if (i == 16) return 1; /* more codes than known: keep every row */
+  c->codes[i].code = code;
+  return c->codes[i].seen = 1;
+}
+
+static int on_finding(void *user, const atf_finding *f) {
+  check_cursor *c = user;
+  if (count_code(c, f->code) <= MAX_PER_CODE)
+    add_row(c, atf_severity_name(f->severity), f->code,
+            f->offset == ATF_NO_OFFSET ? -1 : (sqlite3_int64)f->offset,
+            sqlite3_mprintf("%s", f->message));
+  return c->oom;
+}
+
+static int check_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out) {
+  check_cursor *c = sqlite3_malloc64(sizeof *c);
+  (void)vtab;
+  if (!c) return SQLITE_NOMEM;
+  memset(c, 0, sizeof *c);
+  *out = &c->base;
+  return SQLITE_OK;
+}
+
+static int check_close(sqlite3_vtab_cursor *base) {
+  clear_rows((check_cursor *)base);
+  sqlite3_free(base);
+  return SQLITE_OK;
+}
+
+/* xBestIndex: the only constraint used is the trace argument, IDX_TRACE. */
+static int check_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
+  int trace = ((atf_vtab *)vtab)->trace ? -1 : vtab_find_eq(info, COL_TRACE);
+  if (trace == -2) return SQLITE_CONSTRAINT;
+  info->estimatedCost = trace >= 0 ? 1e6 : 1e12;
+  info->estimatedRows = 10;
+  if (trace >= 0) {
+    info->idxNum = IDX_TRACE;
+    info->aConstraintUsage[trace].argvIndex = 1;
+    info->aConstraintUsage[trace].omit = 1;
+  }
+  return SQLITE_OK;
+}
+
+/* xFilter: idxNum IDX_TRACE means argv[0] is the trace (see xBestIndex).
+** The whole trace is read here; the rows are the findings it left. */
+static int check_filter(sqlite3_vtab_cursor *base, int idx_num,
+                        const char *idx_str, int argc, sqlite3_value **argv) {
+  check_cursor *c = (check_cursor *)base;
+  atf_check_summary s;
+  atf_error err;
+  const char *trace;
+  (void)idx_str;
+  (void)argc;
+  clear_rows(c);
+  trace = vtab_trace_arg(base->pVtab, "atf_check", idx_num & IDX_TRACE,
+                         (idx_num & IDX_TRACE) ? argv[0] : NULL);
+  if (!trace) return SQLITE_ERROR;
+  if (atf_check_trace(trace, on_finding, c, &s, &err) != ATF_OK) {
+    vtab_set_error(base->pVtab, "atf_check", &err);
+    return err.code == ATF_ERR_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+  }
+  for (size_t i = 0; i < 16 && c->codes[i].code; i++)
+    if (c->codes[i].seen > MAX_PER_CODE)
+      add_row(c, "info", "more", -1,
+              sqlite3_mprintf("%llu more %s findings beyond the first %d",
+                              c->codes[i].seen - MAX_PER_CODE, c->codes[i].code,
+                              MAX_PER_CODE));
+  add_row(c, "info", "summary", -1,
+          sqlite3_mprintf("{\"events\":%llu,\"bytes\":%llu,\"corrupt\":%llu,"
+                          "\"torn_bytes\":%llu,\"unread_bytes\":%llu",
+                          s.events, s.bytes, s.corrupt, s.torn_bytes,
+                          s.unread_bytes));
+  if (!c->oom && s.has_ts) {
+    char *with_ts =
+        sqlite3_mprintf("%s,\"first_ts\":%lld,\"last_ts\":%lld,\"min_ts\":%lld,"
+                        "\"max_ts\":%lld}",
+                        c->rows[c->n_rows - 1].message, s.first_ts, s.last_ts,
+                        s.min_ts, s.max_ts);
+    sqlite3_free(c->rows[c->n_rows - 1].message);
+    c->rows[c->n_rows - 1].message = with_ts;
+    if (!with_ts) c->oom = 1;
+  } else if (!c->oom) {
+    char *closed = sqlite3_mprintf("%s}", c->rows[c->n_rows - 1].message);
+    sqlite3_free(c->rows[c->n_rows - 1].message);
+    c->rows[c->n_rows - 1].message = closed;
+    if (!closed) c->oom = 1;
+  }
+  c->trace = sqlite3_mprintf("%s", trace);
+  return c->oom || !c->trace ? SQLITE_NOMEM : SQLITE_OK;
+}
+
+static int check_next(sqlite3_vtab_cursor *base) {
+  ((check_cursor *)base)->row++;
+  return SQLITE_OK;
+}
+
+static int check_eof(sqlite3_vtab_cursor *base) {
+  check_cursor *c = (check_cursor *)base;
+  return c->row >= c->n_rows;
+}
+
+static int check_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid) {
+  *rowid = ((check_cursor *)base)->row + 1;
+  return SQLITE_OK;
+}
+
+static int check_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
+                        int column) {
+  check_cursor *c = (check_cursor *)base;
+  const check_row *r = &c->rows[c->row];
+  switch (column) {
+  case COL_SEVERITY:
+    sqlite3_result_text(ctx, r->severity, -1, SQLITE_STATIC);
+    break;
+  case COL_CODE: sqlite3_result_text(ctx, r->code, -1, SQLITE_STATIC); break;
+  case COL_OFFSET:
+    if (r->offset >= 0) sqlite3_result_int64(ctx, r->offset);
+    break;
+  case COL_MESSAGE: {
+    /* Messages quote file paths, which need not be UTF-8. */
+    atf_bytes b = {(const uint8_t *)r->message, strlen(r->message)};
+    vtab_result_text(ctx, b);
+    break;
+  }
+  case COL_TRACE:
+    sqlite3_result_text(ctx, c->trace, -1, SQLITE_TRANSIENT);
+    break;
+  }
+  return SQLITE_OK;
+}
+
+static sqlite3_module check_module = {
+    .iVersion = 0,
+    .xCreate = vtab_connect, /* same as xConnect: eponymous and CREATE */
+    .xConnect = vtab_connect,
+    .xBestIndex = check_best_index,
+    .xDisconnect = vtab_disconnect,
+    .xDestroy = vtab_disconnect,
+    .xOpen = check_open,
+    .xClose = check_close,
+    .xFilter = check_filter,
+    .xNext = check_next,
+    .xEof = check_eof,
+    .xColumn = check_column,
+    .xRowid = check_rowid,
+};
+
+int check_vtab_register(sqlite3 *db) {
+  return vtab_register(db, "atf_check", &check_module, SCHEMA);
+}

@@ -1,0 +1,6 @@
+/* check_vtab.h - the atf_check table-valued function (check_vtab.c). */
+#ifndef ATF_CHECK_VTAB_H
+#define ATF_CHECK_VTAB_H
+#include <sqlite3ext.h>
+int check_vtab_register(sqlite3 *db);
+#endif
