@@ -30,7 +30,7 @@ static inline const char *temp_dir(void) {
 /* Writes LEN bytes to DIR/NAME; returns the path (static buffer). */
 static inline const char *write_file(const char *dir, const char *name,
                                      const void *data, size_t len) {
-  static char path[512];
+  static char path[1024];
   FILE *f;
   snprintf(path, sizeof path, "%s/%s", dir, name);
   f = fopen(path, "wb");

@@ -1,0 +1,232 @@
+/*
+** test_live_hostile.c - traces that change under the reader, and records
+** built to exhaust it, through the extension as an application loads it.
+**
+** Live: another process appends to events.bin between and during queries.
+** A query reads the file as it was when it started; the next query sees the
+** new events; an index built earlier is extended, not rebuilt.
+** Hostile: megabyte records of empty map entries, unknown fields or
+** repeated payloads must not make the heap grow with them.
+*/
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "atf_gen.h"
+#include "atf_reader.h"
+#include "check.h"
+#include "testutil.h"
+
+static sqlite3 *open_db(void) {
+  sqlite3 *db = NULL;
+  char *err = NULL;
+  if (sqlite3_open(":memory:", &db) != SQLITE_OK ||
+      sqlite3_enable_load_extension(db, 1) != SQLITE_OK ||
+      sqlite3_load_extension(db, ATF_EXTENSION, NULL, &err) != SQLITE_OK) {
+    fprintf(stderr, "cannot load %s: %s\n", ATF_EXTENSION,
+            err ? err : sqlite3_errmsg(db));
+    exit(2);
+  }
+  return db;
+}
+
+static int64_t query_int(sqlite3 *db, const char *sql, const char *trace) {
+  sqlite3_stmt *st;
+  int64_t v = -1;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+    fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+    return -1;
+  }
+  if (trace) sqlite3_bind_text(st, 1, trace, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  else
+    fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+  sqlite3_finalize(st);
+  return v;
+}
+
+static int64_t framed(sqlite3 *db) {
+  return query_int(db, "SELECT atf_stats() ->> 'records_framed'", NULL);
+}
+
+/* Another process appends N records (event_id 7, 3 bytes each) to PATH,
+** as a tracer would, and exits; returns when it is done. */
+static void append_from_child(const char *path, int n) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(path, O_WRONLY | O_APPEND);
+    for (int i = 0; fd >= 0 && i < n; i++)
+      if (write(fd, "\002\010\007", 3) != 3) _exit(1);
+    _exit(fd >= 0 && close(fd) == 0 ? 0 : 1);
+  }
+  int status = 0;
+  CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static const char *generated(uint64_t seed, uint64_t events, char *events_bin,
+                             size_t cap) {
+  static char dir[600];
+  atf_gen_options o;
+  atf_gen_options_default(&o);
+  o.seed = seed;
+  o.events = events;
+  snprintf(dir, sizeof dir, "%s/pid_live", temp_dir());
+  if (atf_gen_write(dir, &o, NULL, NULL) != 0) exit(2);
+  snprintf(events_bin, cap, "%s/events.bin", dir);
+  return dir;
+}
+
+static void live__append_between_queries__then_seen_and_index_extended(void) {
+  char events_bin[700];
+  const char *dir = generated(21, 5000, events_bin, sizeof events_bin);
+  sqlite3 *db = open_db();
+  CHECK_I64(query_int(db, "SELECT count(*) FROM atf_events(?1)", dir), 5000);
+  /* An offset query builds the index over the 5000 records. */
+  CHECK_I64(query_int(db,
+                      "SELECT count(*) FROM atf_events(?1) WHERE offset > 0",
+                      dir),
+            4999);
+  append_from_child(events_bin, 300);
+  CHECK_I64(query_int(db, "SELECT count(*) FROM atf_events(?1)", dir), 5300);
+  /* An event_id range uses the index: it is brought up to date by reading
+  ** the 300 new records (a rebuild would read all 5300 again), then only
+  ** the blocks that may hold event 7 are read. */
+  int64_t before = framed(db);
+  CHECK_I64(query_int(db,
+                      "SELECT count(*) FROM atf_events(?1) WHERE event_id = 7",
+                      dir),
+            1 + 300);
+  CHECK(framed(db) - before < 5300);
+  sqlite3_close(db);
+}
+
+static void live__append_during_query__then_snapshot(void) {
+  char events_bin[700];
+  const char *dir = generated(22, 2000, events_bin, sizeof events_bin);
+  sqlite3 *db = open_db();
+  sqlite3_stmt *st;
+  int rows = 0;
+  CHECK(sqlite3_prepare_v2(db, "SELECT offset FROM atf_events(?1)", -1, &st,
+                           NULL) == SQLITE_OK);
+  sqlite3_bind_text(st, 1, dir, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(st) == SQLITE_ROW)
+    if (++rows == 1000) append_from_child(events_bin, 50); /* mid-query */
+  CHECK_I64(rows, 2000); /* the file as it was when the query started */
+  sqlite3_finalize(st);
+  CHECK_I64(query_int(db, "SELECT count(*) FROM atf_events(?1)", dir), 2050);
+  /* The same within one statement run twice (a prepared statement). */
+  CHECK(sqlite3_prepare_v2(db, "SELECT count(*) FROM atf_events(?1)", -1, &st,
+                           NULL) == SQLITE_OK);
+  sqlite3_bind_text(st, 1, dir, -1, SQLITE_TRANSIENT);
+  CHECK(sqlite3_step(st) == SQLITE_ROW);
+  CHECK_I64(sqlite3_column_int64(st, 0), 2050);
+  sqlite3_reset(st);
+  append_from_child(events_bin, 5);
+  CHECK(sqlite3_step(st) == SQLITE_ROW);
+  CHECK_I64(sqlite3_column_int64(st, 0), 2055);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+/* A file of one record: prefix, then BODY_LEN bytes made by FILL. */
+static const char *hostile_trace(const char *name,
+                                 void (*fill)(uint8_t *, size_t),
+                                 size_t body_len) {
+  static char dir[600];
+  uint8_t *data = malloc(body_len + 10);
+  size_t n = 0;
+  uint64_t v = body_len;
+  while (v >= 0x80)
+    data[n++] = (uint8_t)(v | 0x80), v >>= 7;
+  data[n++] = (uint8_t)v;
+  fill(data + n, body_len);
+  snprintf(dir, sizeof dir, "%s/%s", temp_dir(), name);
+  mkdir(dir, 0700);
+  write_file(dir, "events.bin", data, n + body_len);
+  free(data);
+  return dir;
+}
+
+#define MIB (1u << 20)
+
+/* function_call = 12 holding empty map entries (field 3, length 0); LEN - 5
+** must be even. */
+static void fill_empty_entries(uint8_t *p, size_t len) {
+  size_t inner = len - 5; /* 1 tag + 4-byte length */
+  p[0] = 0x62;
+  p[1] = (uint8_t)(inner | 0x80), p[2] = (uint8_t)((inner >> 7) | 0x80);
+  p[3] = (uint8_t)((inner >> 14) | 0x80), p[4] = (uint8_t)(inner >> 21);
+  for (size_t i = 5; i + 1 < len; i += 2)
+    p[i] = 0x1a, p[i + 1] = 0x00;
+}
+
+/* Unknown varint fields (field 15: tag 0x78) of value 1. */
+static void fill_unknown_fields(uint8_t *p, size_t len) {
+  for (size_t i = 0; i + 1 < len; i += 2)
+    p[i] = 0x78, p[i + 1] = 0x01;
+}
+
+/* function_call { symbol: "f" } repeated: the occurrences merge. LEN must
+** be a multiple of 5. */
+static void fill_repeated_payloads(uint8_t *p, size_t len) {
+  for (size_t i = 0; i + 5 <= len; i += 5)
+    p[i] = 0x62, p[i + 1] = 0x03, p[i + 2] = 0x0a, p[i + 3] = 0x01,
+    p[i + 4] = 'f';
+}
+
+static void hostile__megabyte_records__then_heap_bounded(void) {
+  const struct {
+    const char *name;
+    void (*fill)(uint8_t *, size_t);
+    size_t len;
+    const char *registers, *symbol;
+  } cases[] = {
+      {"empty_entries", fill_empty_entries, MIB + 1, "{\"\":0}", ""},
+      {"unknown_fields", fill_unknown_fields, MIB, NULL, NULL},
+      {"repeated_payloads", fill_repeated_payloads, MIB / 5 * 5, "{}", "f"},
+  };
+  sqlite3 *db = open_db();
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *dir = hostile_trace(cases[i].name, cases[i].fill, cases[i].len);
+    sqlite3_stmt *st;
+    sqlite3_int64 before = sqlite3_memory_used();
+    sqlite3_memory_highwater(1); /* reset the peak */
+    CHECK(sqlite3_prepare_v2(db,
+                             "SELECT registers, symbol, args, stack FROM "
+                             "atf_events(?1)",
+                             -1, &st, NULL) == SQLITE_OK);
+    sqlite3_bind_text(st, 1, dir, -1, SQLITE_TRANSIENT);
+    CHECK(sqlite3_step(st) == SQLITE_ROW);
+    const char *regs = (const char *)sqlite3_column_text(st, 0);
+    const char *sym = (const char *)sqlite3_column_text(st, 1);
+    if (cases[i].registers) {
+      CHECK_STR(regs, cases[i].registers);
+      CHECK_STR(sym, cases[i].symbol);
+    } else {
+      CHECK(regs == NULL && sym == NULL); /* no payload: all NULL */
+    }
+    CHECK(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+    /* A megabyte record: the row costs kilobytes of heap, not megabytes. */
+    sqlite3_int64 peak = sqlite3_memory_highwater(0) - before;
+    if (peak > 256 * 1024)
+      fprintf(stderr, "%s: peak heap %lld bytes\n", cases[i].name,
+              (long long)peak);
+    CHECK(peak <= 256 * 1024);
+  }
+  sqlite3_close(db);
+}
+
+static const check_case cases[] = {
+    CASE(live__append_between_queries__then_seen_and_index_extended),
+    CASE(live__append_during_query__then_snapshot),
+    CASE(hostile__megabyte_records__then_heap_bounded),
+    {0}};
+
+int main(int argc, char **argv) { return check_main(argc, argv, cases); }
