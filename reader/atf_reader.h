@@ -316,11 +316,13 @@ typedef struct atf_index {
   uint64_t torn_bytes; /* a torn tail after end */
   int damaged;         /* framing damage at end: nothing past it is indexed */
   atf_file_id id;      /* identity of the file indexed */
+  uint64_t fingerprint; /* of the bytes around both ends of what is indexed */
 } atf_index;
 
 /* Builds or brings up to date IDX (zeroed before first use) over MAP in one
 ** pass over the framing and the event headers. When IDX already covers a
-** prefix of the same file (same device and inode, which has grown), only the
+** prefix of the same file (same device and inode, grown, and the same bytes
+** at both ends of what was indexed: appended to, not rewritten), only the
 ** new records are read. A header that does not decode marks its block
 ** ATF_BLOCK_UNDECODED; framing damage stops the index there (IDX->damaged).
 ** Fails only when memory runs out. */

@@ -17,6 +17,17 @@ static int same_file(const atf_file_id *a, const atf_file_id *b) {
   return a->device == b->device && a->inode == b->inode;
 }
 
+/* FNV-1a of the first and the last 4 KiB of MAP's first END bytes: a file
+** rewritten in place (same inode, grown) rather than appended to changes
+** them, and its index must be rebuilt, not extended. */
+static uint64_t fingerprint(const atf_map *map, uint64_t end) {
+  uint64_t h = 14695981039346656037ull, span = end < 4096 ? end : 4096;
+  for (uint64_t i = 0; i < span; i++) h = (h ^ map->data[i]) * 1099511628211ull;
+  for (uint64_t i = end - span; i < end; i++)
+    h = (h ^ map->data[i]) * 1099511628211ull;
+  return h;
+}
+
 static atf_block *open_block(atf_index *idx, uint64_t offset, atf_error *err) {
   atf_block *b;
   if (idx->n_blocks == idx->cap) {
@@ -67,9 +78,10 @@ atf_status atf_index_update(atf_index *idx, const atf_map *map,
   atf_iter it;
   atf_record rec;
   atf_status rc;
-  if (idx->records &&
-      (!same_file(&idx->id, &map->id) || map->size < idx->end)) {
-    /* Another file, or this one rewritten shorter: start again. */
+  if (idx->end &&
+      (!same_file(&idx->id, &map->id) || map->size < idx->end ||
+       fingerprint(map, idx->end) != idx->fingerprint)) {
+    /* Another file, or this one rewritten: start again. */
     atf_index_free(idx);
   }
   idx->id = map->id;
@@ -92,6 +104,7 @@ atf_status atf_index_update(atf_index *idx, const atf_map *map,
   } else {
     idx->damaged = 1; /* a bad length prefix at idx->end */
   }
+  idx->fingerprint = idx->end ? fingerprint(map, idx->end) : 0;
   return ATF_OK;
 }
 
