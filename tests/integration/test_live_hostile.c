@@ -19,36 +19,8 @@
 #include "atf_gen.h"
 #include "atf_reader.h"
 #include "check.h"
+#include "sqltest.h"
 #include "testutil.h"
-
-static sqlite3 *open_db(void) {
-  sqlite3 *db = NULL;
-  char *err = NULL;
-  if (sqlite3_open(":memory:", &db) != SQLITE_OK ||
-      sqlite3_enable_load_extension(db, 1) != SQLITE_OK ||
-      sqlite3_load_extension(db, ATF_EXTENSION, NULL, &err) != SQLITE_OK) {
-    fprintf(stderr, "cannot load %s: %s\n", ATF_EXTENSION,
-            err ? err : sqlite3_errmsg(db));
-    exit(2);
-  }
-  return db;
-}
-
-static int64_t query_int(sqlite3 *db, const char *sql, const char *trace) {
-  sqlite3_stmt *st;
-  int64_t v = -1;
-  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-    fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-    return -1;
-  }
-  if (trace) sqlite3_bind_text(st, 1, trace, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  else
-    fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-  sqlite3_finalize(st);
-  return v;
-}
 
 static int64_t framed(sqlite3 *db) {
   return query_int(db, "SELECT atf_stats() ->> 'records_framed'", NULL);

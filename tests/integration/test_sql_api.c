@@ -10,65 +10,8 @@
 #include "atf_gen.h"
 #include "atf_reader.h" /* ATF_INDEX_BLOCK_RECORDS */
 #include "check.h"
+#include "sqltest.h"
 #include "testutil.h"
-
-static sqlite3 *open_db(void) {
-  sqlite3 *db = NULL;
-  char *err = NULL;
-  if (sqlite3_open(":memory:", &db) != SQLITE_OK ||
-      sqlite3_enable_load_extension(db, 1) != SQLITE_OK ||
-      sqlite3_load_extension(db, ATF_EXTENSION, NULL, &err) != SQLITE_OK) {
-    fprintf(stderr, "cannot load %s: %s\n", ATF_EXTENSION,
-            err ? err : sqlite3_errmsg(db));
-    exit(2);
-  }
-  return db;
-}
-
-/* The first column of the first row of SQL (with ?1 = TRACE) as text, in a
-** static buffer; "ERROR: message" when the statement fails. */
-static const char *query_text(sqlite3 *db, const char *sql, const char *trace) {
-  static char out[4096];
-  sqlite3_stmt *st;
-  int rc;
-  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-    snprintf(out, sizeof out, "ERROR: %s", sqlite3_errmsg(db));
-    return out;
-  }
-  if (trace) sqlite3_bind_text(st, 1, trace, -1, SQLITE_TRANSIENT);
-  out[0] = 0;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (out[0] == 0) {
-      const char *t = (const char *)sqlite3_column_text(st, 0);
-      snprintf(out, sizeof out, "%s", t ? t : "NULL");
-    }
-  }
-  if (rc != SQLITE_DONE)
-    snprintf(out, sizeof out, "ERROR: %s", sqlite3_errmsg(db));
-  sqlite3_finalize(st);
-  return out;
-}
-
-/* The detail column of EXPLAIN QUERY PLAN for SQL, rows joined by "; ". */
-static const char *plan_of(sqlite3 *db, const char *sql) {
-  static char out[1024];
-  char *explain = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
-  sqlite3_stmt *st;
-  size_t len = 0;
-  out[0] = 0;
-  if (sqlite3_prepare_v2(db, explain, -1, &st, NULL) == SQLITE_OK) {
-    while (sqlite3_step(st) == SQLITE_ROW)
-      len += (size_t)snprintf(out + len, sizeof out - len, "%s; ",
-                              (const char *)sqlite3_column_text(st, 3));
-    sqlite3_finalize(st);
-  }
-  sqlite3_free(explain);
-  return out;
-}
-
-static int64_t query_int(sqlite3 *db, const char *sql, const char *trace) {
-  return strtoll(query_text(db, sql, trace), NULL, 10);
-}
 
 /* Writes a generated trace and returns its directory (static buffer). */
 static const char *generated(const atf_gen_options *o, uint64_t **offsets,
