@@ -171,6 +171,9 @@ int events_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int column) {
   case COL_TRACE:
     sqlite3_result_text(ctx, c->trace, -1, SQLITE_TRANSIENT);
     return SQLITE_OK;
+  case COL_OPTIONS:
+    if (c->options) sqlite3_result_text(ctx, c->options, -1, SQLITE_TRANSIENT);
+    return SQLITE_OK;
   }
   rc = events_decode_header(c);
   if (rc != SQLITE_OK) goto fail;

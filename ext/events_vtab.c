@@ -155,9 +155,10 @@ static void end_query(events_cursor *c) {
   c->entry = NULL;
   c->index = NULL;
   sqlite3_free(c->trace);
+  sqlite3_free(c->options);
   sqlite3_free(c->targets);
   sqlite3_free(c->threads);
-  c->trace = NULL;
+  c->trace = c->options = NULL;
   c->targets = c->threads = NULL;
 }
 
@@ -202,6 +203,11 @@ static int events_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
     if ((s == S_TRACE || s == S_OPTIONS) &&
         (k->op != SQLITE_INDEX_CONSTRAINT_EQ || vtab->trace))
       s = -1;
+    /* kind names are compared byte for byte: another collation (NOCASE)
+    ** is left to SQLite. */
+    if (s == S_KIND_EQ &&
+        sqlite3_stricmp(sqlite3_vtab_collation(info, i), "BINARY") != 0)
+      s = -1;
     if ((s == S_TRACE || s == S_OPTIONS) && !k->usable)
       return SQLITE_CONSTRAINT; /* an argument not known yet */
     if (s < 0 || !k->usable || chosen[s] >= 0) {
@@ -238,7 +244,7 @@ static int events_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
 #endif
   if (info->colUsed &
       ~(((sqlite3_uint64)1 << COL_OFFSET) | ((sqlite3_uint64)1 << COL_SIZE) |
-        ((sqlite3_uint64)1 << COL_TRACE)))
+        ((sqlite3_uint64)1 << COL_TRACE) | ((sqlite3_uint64)1 << COL_OPTIONS)))
     idx |= IDX_HEADER;
 
     /* Row estimates from the index, when this connection has one. */
@@ -416,9 +422,10 @@ static int collect_kinds(sqlite3_value *arg, int is_in, unsigned *out) {
   if (is_in) rc = sqlite3_vtab_in_first(arg, &item);
 #endif
   while (rc == SQLITE_OK && item) {
-    const char *name = sqlite3_value_type(item) == SQLITE_NULL
-                           ? NULL
-                           : (const char *)sqlite3_value_text(item);
+    /* Only a TEXT value can equal a kind name (a BLOB never equals TEXT). */
+    const char *name = sqlite3_value_type(item) == SQLITE_TEXT
+                           ? (const char *)sqlite3_value_text(item)
+                           : NULL;
     for (int k = ATF_KIND_TRACE_START; name && k <= ATF_KIND_SIGNAL_DELIVERY;
          k++)
       if (strcmp(name, atf_kind_name((atf_kind)k)) == 0) *out |= KIND_BIT(k);
@@ -559,6 +566,8 @@ static int row_passes(events_cursor *c, int *rc) {
 /* The options argument: words separated by commas or spaces. */
 static int parse_options(events_cursor *c, const char *options) {
   const char *p = options;
+  if (options && !(c->options = sqlite3_mprintf("%s", options)))
+    return SQLITE_NOMEM;
   while (p && *p) {
     size_t n = strcspn(p, ", ");
     if (n == 12 && strncmp(p, "skip_corrupt", 12) == 0) {
@@ -713,7 +722,7 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
   /* The index serves seeks, block skipping and jumps by ordinal; a plain
   ** scan does without it. */
   needs_index = c->targets || c->offset.lo > 0 || c->filter_ts ||
-                c->filter_event_id || c->to_skip > 0;
+                c->filter_event_id || (c->to_skip > 0 && !c->skip_corrupt);
   if (needs_index) {
     if (trace_entry_index(c->entry, &c->index, &err) != ATF_OK)
       return events_reader_error(c, &err);
@@ -723,8 +732,10 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
   if (!c->targets && c->offset.lo > 0 &&
       (rc = seek_to(c, (uint64_t)c->offset.lo)) != SQLITE_OK)
     return rc;
+  /* Jumping by ordinal counts every record: only right when every record
+  ** is a row (no filter, and none left out by skip_corrupt). */
   if (c->to_skip > 0 && !c->targets && c->offset.lo == 0 && !c->threads &&
-      !c->kinds && !c->filter_ts && !c->filter_event_id)
+      !c->kinds && !c->filter_ts && !c->filter_event_id && !c->skip_corrupt)
     skip_by_ordinal(c);
   c->eof = 0;
   return events_next(base);

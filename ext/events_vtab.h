@@ -43,6 +43,7 @@ typedef struct int_range {
 typedef struct events_cursor {
   sqlite3_vtab_cursor base;
   char *trace;            /* the trace argument, for the hidden column */
+  char *options;          /* the options argument, likewise (or NULL) */
   trace_entry *entry;     /* the mapped file, held for the query */
   const atf_index *index; /* its block index, when the plan needs one */
   atf_iter it;

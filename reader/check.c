@@ -46,9 +46,36 @@ static void check_text(check_ctx *ctx, const atf_record *rec, const char *what,
            rec->source, (unsigned long long)rec->offset, what, text.len);
 }
 
-/* Decodes all of REC; reports what is wrong. Returns 0 when corrupt. */
+/* Collects EV's distinct registers into ctx->regs, with room for 64 at
+** first and for all entries only when there are more distinct names: a
+** record of many entries with few names costs little memory. */
+static atf_status collect_registers(check_ctx *ctx, const atf_event *ev,
+                                    uint32_t entries, uint32_t *n,
+                                    atf_error *err) {
+  uint32_t cap = ctx->cap > 64 ? ctx->cap : 64;
+  if (cap > entries) cap = entries;
+  for (;;) {
+    atf_status rc;
+    if (cap > ctx->cap) {
+      atf_register *regs = realloc(ctx->regs, cap * sizeof *regs);
+      if (regs) ctx->regs = regs;
+      uint32_t *scratch =
+          realloc(ctx->scratch, 2 * (size_t)cap * sizeof *scratch);
+      if (scratch) ctx->scratch = scratch;
+      if (!regs || !scratch)
+        return atf_fail(err, ATF_ERR_NOMEM, ev->record.offset, "out of memory");
+      ctx->cap = cap;
+    }
+    rc = atf_registers_collect(ev, ctx->regs, cap, ctx->scratch, n, err);
+    if (rc != ATF_ERR_RANGE || cap == entries) return rc;
+    cap = entries;
+  }
+}
+
+/* Decodes all of REC; reports what is wrong. Returns 1 when it is sound, 0
+** when corrupt, -1 when memory ran out (ERR says so). */
 static int check_record(check_ctx *ctx, const atf_record *rec,
-                        atf_check_summary *sum) {
+                        atf_check_summary *sum, atf_error *out_err) {
   atf_event ev;
   atf_payload pl;
   atf_payload_iter it;
@@ -57,21 +84,12 @@ static int check_record(check_ctx *ctx, const atf_record *rec,
   uint32_t n;
   atf_status rc = atf_event_decode(rec, &ev, &err);
   if (rc == ATF_OK) rc = atf_payload_decode(&ev, &pl, &err);
-  if (rc == ATF_OK && pl.register_count > ctx->cap) {
-    atf_register *regs = realloc(ctx->regs, pl.register_count * sizeof *regs);
-    if (regs) ctx->regs = regs;
-    uint32_t *scratch =
-        realloc(ctx->scratch, 2 * (size_t)pl.register_count * sizeof *scratch);
-    if (scratch) ctx->scratch = scratch;
-    if (!regs || !scratch) {
-      rc = atf_fail(&err, ATF_ERR_NOMEM, rec->offset, "out of memory");
-    } else {
-      ctx->cap = pl.register_count;
-    }
-  }
   if (rc == ATF_OK)
-    rc = atf_registers_collect(&ev, ctx->regs, pl.register_count, ctx->scratch,
-                               &n, &err);
+    rc = collect_registers(ctx, &ev, pl.register_count, &n, &err);
+  if (rc == ATF_ERR_NOMEM) {
+    *out_err = err;
+    return -1;
+  }
   if (rc != ATF_OK) {
     report(ctx, ATF_SEVERITY_ERROR, "corrupt_record", rec->offset, "%s",
            err.message);
@@ -110,7 +128,9 @@ static void check_manifest(check_ctx *ctx, const atf_trace_paths *paths,
     return;
   }
   if (rc != ATF_OK) {
-    report(ctx, ATF_SEVERITY_ERROR, "bad_manifest", err.offset, "%s",
+    /* The offset column is for events.bin: the message says where in the
+    ** JSON. */
+    report(ctx, ATF_SEVERITY_ERROR, "bad_manifest", ATF_NO_OFFSET, "%s",
            err.message);
     return;
   }
@@ -146,9 +166,18 @@ atf_status atf_check_trace(const char *trace, atf_finding_fn fn, void *user,
   atf_map_advise_sequential(&map);
   atf_iter_init(&it, &map);
   while (!ctx.stop && (rc = atf_iter_next(&it, &rec, err)) == ATF_OK) {
+    int sound = check_record(&ctx, &rec, sum, err);
+    if (sound < 0) break; /* out of memory: rc is ATF_OK, err says so */
     sum->events++;
     sum->bytes += rec.size;
-    if (!check_record(&ctx, &rec, sum)) sum->corrupt++;
+    if (!sound) sum->corrupt++;
+  }
+  if (rc == ATF_OK && !ctx.stop) {
+    free(ctx.regs);
+    free(ctx.scratch);
+    atf_map_close(&map);
+    atf_trace_paths_free(&paths);
+    return ATF_ERR_NOMEM;
   }
   if (rc == ATF_END && it.torn_bytes) {
     sum->torn_bytes = it.torn_bytes;

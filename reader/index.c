@@ -22,7 +22,8 @@ static int same_file(const atf_file_id *a, const atf_file_id *b) {
 ** them, and its index must be rebuilt, not extended. */
 static uint64_t fingerprint(const atf_map *map, uint64_t end) {
   uint64_t h = 14695981039346656037ull, span = end < 4096 ? end : 4096;
-  for (uint64_t i = 0; i < span; i++) h = (h ^ map->data[i]) * 1099511628211ull;
+  for (uint64_t i = 0; i < span; i++)
+    h = (h ^ map->data[i]) * 1099511628211ull;
   for (uint64_t i = end - span; i < end; i++)
     h = (h ^ map->data[i]) * 1099511628211ull;
   return h;
@@ -78,10 +79,13 @@ atf_status atf_index_update(atf_index *idx, const atf_map *map,
   atf_iter it;
   atf_record rec;
   atf_status rc;
-  if (idx->end &&
-      (!same_file(&idx->id, &map->id) || map->size < idx->end ||
-       fingerprint(map, idx->end) != idx->fingerprint)) {
-    /* Another file, or this one rewritten: start again. */
+  if (idx->end && (!same_file(&idx->id, &map->id) ||
+                   map->size <= idx->end + idx->torn_bytes ||
+                   fingerprint(map, idx->end) != idx->fingerprint)) {
+    /* Another file, or this one changed without growing (this is called
+    ** again only when the file changed), or rewritten: start again. An
+    ** append leaves the indexed bytes as they were; both ends of them are
+    ** checked. */
     atf_index_free(idx);
   }
   idx->id = map->id;

@@ -207,6 +207,11 @@ summary|1"
   expect_rows "SELECT message FROM atf_check('$trace') WHERE code = 'more'" \
     "500 more corrupt_record findings beyond the first 1000"
   expect_rows "SELECT count(*), max(event_id) FROM atf_events('$trace', 'skip_corrupt')" "1|7" ;;
+check__bad_manifest__then_error_without_offset)
+  whole_trace
+  printf '{"os": "linux", "arch": ' >"$trace/trace.json"
+  expect_rows "SELECT severity, code, offset IS NULL FROM atf_check('$trace') WHERE code = 'bad_manifest'" \
+    "error|bad_manifest|1" ;;
 security__odd_paths__then_read)
   odd="$work/it's a \"trace\" ünïcødé"
   mkdir -p "$odd"

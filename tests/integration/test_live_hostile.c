@@ -9,6 +9,7 @@
 ** repeated payloads must not make the heap grow with them.
 */
 #include <fcntl.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -146,6 +147,53 @@ static void live__rewritten_in_place__then_index_rebuilt(void) {
   sqlite3_close(db);
 }
 
+static void live__same_size_rewrite__then_index_rebuilt(void) {
+  /* One byte of a record in the middle changed in place: same inode, same
+  ** size, new mtime. The index must not keep the old block ranges. */
+  char bin[700];
+  const char *dir = generated(28, 15000, bin, sizeof bin);
+  sqlite3 *db = open_db();
+  int64_t max_ts =
+      query_int(db, "SELECT max(ts) FROM atf_events(?1) WHERE ts > 0", dir);
+  CHECK(max_ts > 0);
+  /* The 7500th record's timestamp seconds, one bigger: past max_ts. */
+  int64_t off = query_int(
+      db, "SELECT offset FROM atf_events(?1) LIMIT 1 OFFSET 7500", dir);
+  char sql[200];
+  snprintf(sql, sizeof sql,
+           "SELECT size FROM atf_events(?1) WHERE offset = %lld",
+           (long long)off);
+  int64_t size = query_int(db, sql, dir);
+  FILE *f = fopen(bin, "r+b");
+  uint8_t rec[4096];
+  CHECK(f && size > 0 && size < (int64_t)sizeof rec);
+  CHECK(fseek(f, off, SEEK_SET) == 0 && fread(rec, 1, size, f) == (size_t)size);
+  /* The timestamp field 3 (0x1a), then its seconds (0x08): bump the
+  ** seconds' first byte by one (a 5-byte varint, so it cannot overflow
+  ** into a sixth). */
+  int done = 0;
+  for (int64_t i = 0; i + 3 < size && !done; i++)
+    if (rec[i] == 0x1a && rec[i + 2] == 0x08 && (rec[i + 3] & 0x7f) < 0x7f) {
+      rec[i + 3]++;
+      done = 1;
+    }
+  CHECK(done);
+  CHECK(fseek(f, off, SEEK_SET) == 0 &&
+        fwrite(rec, 1, size, f) == (size_t)size);
+  fclose(f);
+  struct timespec later[2] = {{0, UTIME_OMIT}, {time(NULL) + 5, 0}};
+  utimensat(AT_FDCWD, bin, later, 0); /* a new mtime even within a tick */
+  snprintf(sql, sizeof sql,
+           "SELECT count(*) FROM atf_events(?1) WHERE ts > %lld",
+           (long long)max_ts);
+  CHECK_I64(query_int(db, sql, dir), 1);
+  snprintf(sql, sizeof sql,
+           "SELECT count(*) FROM atf_events(?1) WHERE +ts > %lld",
+           (long long)max_ts);
+  CHECK_I64(query_int(db, sql, dir), 1);
+  sqlite3_close(db);
+}
+
 /* A file of one record: prefix, then BODY_LEN bytes made by FILL. */
 static const char *hostile_trace(const char *name,
                                  void (*fill)(uint8_t *, size_t),
@@ -239,6 +287,7 @@ static const check_case cases[] = {
     CASE(live__append_between_queries__then_seen_and_index_extended),
     CASE(live__append_during_query__then_snapshot),
     CASE(live__rewritten_in_place__then_index_rebuilt),
+    CASE(live__same_size_rewrite__then_index_rebuilt),
     CASE(hostile__megabyte_records__then_heap_bounded),
     {0}};
 

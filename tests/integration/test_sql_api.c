@@ -569,6 +569,89 @@ static void sql__skip_by_ordinal__then_reads_one_block(void) {
   sqlite3_close(db);
 }
 
+static void sql__skip_corrupt_with_offset__then_same_as_unpushed(void) {
+  /* OFFSET counts rows, and skip_corrupt leaves records out: the jump by
+  ** ordinal must not be taken then. */
+  atf_gen_options o;
+  sqlite3 *db = open_db();
+  const char *dir;
+  atf_gen_options_default(&o);
+  o.seed = 25;
+  o.events = 5000;
+  o.corrupt_record = 100;
+  dir = generated(&o, NULL, NULL);
+  for (int skip = 99; skip <= 4998; skip += 1633) {
+    char pushed[256], plain[256], expected[64];
+    snprintf(pushed, sizeof pushed,
+             "SELECT ifnull(group_concat(offset), '') FROM (SELECT offset "
+             "FROM atf_events(?1, 'skip_corrupt') LIMIT 2 OFFSET %d)",
+             skip);
+    snprintf(plain, sizeof plain,
+             "SELECT ifnull(group_concat(offset), '') FROM (SELECT offset "
+             "FROM atf_events(?1, 'skip_corrupt') WHERE +size > 0 LIMIT 2 "
+             "OFFSET %d)",
+             skip);
+    snprintf(expected, sizeof expected, "%s", query_text(db, plain, dir));
+    CHECK_STR(query_text(db, pushed, dir), expected);
+  }
+  CHECK_I64(
+      query_int(db, "SELECT count(*) FROM atf_events(?1, 'skip_corrupt')", dir),
+      4999);
+  sqlite3_close(db);
+}
+
+static void sql__kind_collation_and_type__then_as_sqlite_compares(void) {
+  atf_gen_options o;
+  sqlite3 *db = open_db();
+  const char *dir;
+  atf_gen_options_default(&o);
+  o.seed = 26;
+  dir = generated(&o, NULL, NULL);
+  int64_t calls = query_int(
+      db, "SELECT count(*) FROM atf_events(?1) WHERE +kind = 'function_call'",
+      dir);
+  CHECK(calls > 0);
+  /* NOCASE is SQLite's to apply; a BLOB never equals TEXT. */
+  CHECK_I64(query_int(db,
+                      "SELECT count(*) FROM atf_events(?1) WHERE kind = "
+                      "'FUNCTION_CALL' COLLATE NOCASE",
+                      dir),
+            calls);
+  CHECK_I64(query_int(db,
+                      "SELECT count(*) FROM atf_events(?1) WHERE kind = "
+                      "CAST('function_call' AS BLOB)",
+                      dir),
+            0);
+  CHECK_I64(query_int(db,
+                      "SELECT count(*) FROM atf_events(?1) WHERE kind IN "
+                      "('function_call', x'00', 12)",
+                      dir),
+            calls);
+  sqlite3_close(db);
+}
+
+static void sql__options_column__then_its_value_and_no_decode(void) {
+  atf_gen_options o;
+  int64_t framed, decoded;
+  sqlite3 *db = open_db();
+  const char *dir;
+  atf_gen_options_default(&o);
+  o.seed = 27;
+  dir = generated(&o, NULL, NULL);
+  CHECK_STR(query_text(db,
+                       "SELECT options FROM atf_events(?1, 'skip_corrupt') "
+                       "LIMIT 1",
+                       dir),
+            "skip_corrupt");
+  CHECK_STR(query_text(db, "SELECT options FROM atf_events(?1) LIMIT 1", dir),
+            "NULL");
+  stats_delta(db, "SELECT count(*) FROM atf_events(?1, '')", dir, &framed,
+              &decoded);
+  CHECK_I64(decoded, 0); /* an options argument alone decodes nothing */
+  CHECK_I64(framed, 1000);
+  sqlite3_close(db);
+}
+
 static void sql__created_table__then_same_rows_as_function(void) {
   atf_gen_options o;
   char sql[1024];
@@ -640,6 +723,9 @@ static const check_case cases[] = {
     CASE(sql__limit_offset__then_same_rows_as_full_scan),
     CASE(sql__header_pushdown__then_same_rows_as_full_scan),
     CASE(sql__skip_by_ordinal__then_reads_one_block),
+    CASE(sql__skip_corrupt_with_offset__then_same_as_unpushed),
+    CASE(sql__kind_collation_and_type__then_as_sqlite_compares),
+    CASE(sql__options_column__then_its_value_and_no_decode),
     CASE(sql__created_table__then_same_rows_as_function),
     CASE(sql__damaged_traces__then_error_or_rows_before),
     {0}};
