@@ -450,8 +450,17 @@ static atf_status validate_replaced(const atf_event *ev, atf_error *err) {
     if (rc != ATF_OK) return rc;
     if (!is_payload_field(occ.number) || occ.wire != WIRE_LEN) continue;
     for (const uint8_t *q = occ.data; q < occ.data + occ.len;) {
+      const field_spec *spec;
       rc = next_field(rec, &q, occ.data + occ.len, &f, err);
-      if (rc == ATF_OK) rc = apply_field(specs, &f, &scratch);
+      if (rc != ATF_OK) return rc;
+      /* Map entries too: no register walk will ever read these. */
+      spec = find_spec(specs, f.number);
+      if (spec && spec->type == F_MAP && f.wire == WIRE_LEN) {
+        atf_register reg;
+        rc = decode_map_entry(rec, &f, &reg, err);
+      } else {
+        rc = apply_field(specs, &f, &scratch);
+      }
       if (rc != ATF_OK) return rc;
     }
   }

@@ -405,6 +405,12 @@ static void decode__replaced_oneof_member_malformed__then_error(void) {
   pb_msg(&body, 13, &ret);
   CHECK(first_error(&body, &err) == ATF_ERR_PROTOBUF);
   CHECK(strstr(err.message, "wire type 7") != NULL);
+  /* The same inside a map entry of the replaced member (found by fuzzing:
+  ** 62 03 1a 01 0f 5a 00, a call replaced by an empty trace_end). */
+  pb_buf body2 = {0};
+  pb_raw(&body2, "\x62\x03\x1a\x01\x0f\x5a\x00", 7);
+  CHECK(first_error(&body2, &err) == ATF_ERR_PROTOBUF);
+  CHECK(strstr(err.message, "wire type 7") != NULL);
 }
 
 static void decode__ten_byte_varint_overflow__then_high_bits_dropped(void) {
