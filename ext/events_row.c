@@ -51,10 +51,8 @@ static const char *const column_names[] = {
 
 /* Whether a value of LEN bytes for COLUMN is over SQLite's length limit;
 ** if so the error says where, rather than a bare "string or blob too big". */
-static int too_big(events_cursor *c, sqlite3_context *ctx, int column,
-                   size_t len) {
-  int limit =
-      sqlite3_limit(sqlite3_context_db_handle(ctx), SQLITE_LIMIT_LENGTH, -1);
+static int too_big(events_cursor *c, int column, size_t len) {
+  int limit = c->length_limit;
   if (len <= (size_t)limit) return 0;
   sqlite3_free(c->base.pVtab->zErrMsg);
   c->base.pVtab->zErrMsg = sqlite3_mprintf(
@@ -73,7 +71,7 @@ static int result_json(events_cursor *c, sqlite3_context *ctx, int column) {
     sqlite3_result_error_nomem(ctx);
     return SQLITE_NOMEM;
   }
-  if (too_big(c, ctx, column, b->len)) return SQLITE_TOOBIG;
+  if (too_big(c, column, b->len)) return SQLITE_TOOBIG;
   if (b->utf8)
     sqlite3_result_text64(ctx, b->data, b->len, SQLITE_TRANSIENT, SQLITE_UTF8);
   else
@@ -211,7 +209,7 @@ int events_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int column) {
                   : column == COL_EXECUTABLE_PATH  ? p->executable_path
                   : column == COL_OPERATING_SYSTEM ? p->operating_system
                                                    : p->cpu_architecture;
-    if (too_big(c, ctx, column, b.len))
+    if (too_big(c, column, b.len))
       rc = SQLITE_TOOBIG;
     else if (column == COL_STACK)
       result_blob(ctx, b);

@@ -670,6 +670,8 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
   c->n_targets = c->next_target = c->n_threads = 0;
   c->kinds = 0;
   c->skip_corrupt = 0;
+  c->length_limit =
+      sqlite3_limit(((atf_vtab *)base->pVtab)->db, SQLITE_LIMIT_LENGTH, -1);
   c->to_skip = 0;
   c->to_emit = -1;
   c->block = 0;

@@ -62,6 +62,8 @@ typedef struct events_cursor {
   sqlite3_int64 n_threads;
   unsigned kinds;   /* KIND_BIT set of wanted kinds; 0: any */
   int skip_corrupt; /* option: leave out records that do not decode */
+  int length_limit; /* SQLITE_LIMIT_LENGTH, read once per query (it takes
+                       the connection's mutex) */
   sqlite3_int64 to_skip, to_emit; /* OFFSET and LIMIT left; to_emit < 0: all */
   size_t block;                   /* index block of the scan position */
   uint64_t window_end;            /* see atf_map_scan_window */

@@ -55,6 +55,7 @@ int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
   vtab->trace = trace;
   vtab->options = options;
   vtab->aux = aux;
+  vtab->db = db;
   *out = &vtab->base;
   return SQLITE_OK;
 }

@@ -30,6 +30,7 @@ typedef struct atf_vtab {
   char *trace;
   char *options; /* a second argument, for tables that take options */
   atf_module_aux *aux;
+  sqlite3 *db; /* the connection, for its limits */
 } atf_vtab;
 
 /* xConnect and xCreate of every module (AUX: its atf_module_aux). Accepts at
