@@ -126,16 +126,7 @@ static int check_close(sqlite3_vtab_cursor *base) {
 
 /* xBestIndex: the only constraint used is the trace argument, IDX_TRACE. */
 static int check_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-  int trace = ((atf_vtab *)vtab)->trace ? -1 : vtab_find_eq(info, COL_TRACE);
-  if (trace == -2) return SQLITE_CONSTRAINT;
-  info->estimatedCost = trace >= 0 ? 1e6 : 1e12;
-  info->estimatedRows = 10;
-  if (trace >= 0) {
-    info->idxNum = IDX_TRACE;
-    info->aConstraintUsage[trace].argvIndex = 1;
-    info->aConstraintUsage[trace].omit = 1;
-  }
-  return SQLITE_OK;
+  return vtab_plan_trace_only(vtab, info, COL_TRACE, 10, 1e6);
 }
 
 /* xFilter: idxNum IDX_TRACE means argv[0] is the trace (see xBestIndex).

@@ -98,17 +98,7 @@ static int manifest_close(sqlite3_vtab_cursor *base) {
 
 /* xBestIndex: the only constraint used is the trace argument, IDX_TRACE. */
 static int manifest_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-  /* A created table has its trace: a trace = ? is then left to SQLite. */
-  int trace = ((atf_vtab *)vtab)->trace ? -1 : vtab_find_eq(info, COL_TRACE);
-  if (trace == -2) return SQLITE_CONSTRAINT;
-  info->estimatedRows = 1;
-  info->estimatedCost = trace >= 0 ? 1 : 1e6;
-  if (trace >= 0) {
-    info->idxNum = IDX_TRACE;
-    info->aConstraintUsage[trace].argvIndex = 1;
-    info->aConstraintUsage[trace].omit = 1;
-  }
-  return SQLITE_OK;
+  return vtab_plan_trace_only(vtab, info, COL_TRACE, 1, 1);
 }
 
 static int manifest_error(manifest_cursor *c, const atf_error *err) {

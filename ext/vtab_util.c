@@ -109,15 +109,28 @@ void vtab_set_error(sqlite3_vtab *vtab, const char *table,
   vtab->zErrMsg = sqlite3_mprintf("%s: %s", table, err->message);
 }
 
-int vtab_find_eq(const sqlite3_index_info *info, int column) {
-  int found = -1;
-  for (int i = 0; i < info->nConstraint; i++) {
+int vtab_plan_trace_only(sqlite3_vtab *vtab, sqlite3_index_info *info,
+                         int trace_column, double rows, double cost) {
+  int trace = -1, unusable = 0;
+  for (int i = 0; i < info->nConstraint && !((atf_vtab *)vtab)->trace; i++) {
     const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-    if (c->iColumn != column || c->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    if (c->usable) return i;
-    found = -2;
+    if (c->iColumn != trace_column || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+      continue;
+    if (c->usable) {
+      trace = i;
+      break;
+    }
+    unusable = 1;
   }
-  return found;
+  if (trace < 0 && unusable) return SQLITE_CONSTRAINT;
+  info->estimatedRows = (sqlite3_int64)rows;
+  info->estimatedCost = trace >= 0 ? cost : cost * 1e6;
+  if (trace >= 0) {
+    info->idxNum = 1;
+    info->aConstraintUsage[trace].argvIndex = 1;
+    info->aConstraintUsage[trace].omit = 1;
+  }
+  return SQLITE_OK;
 }
 
 void vtab_result_text(sqlite3_context *ctx, atf_bytes bytes) {

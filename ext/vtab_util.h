@@ -55,9 +55,14 @@ const char *vtab_trace_arg(sqlite3_vtab *vtab, const char *table, int has_arg,
 void vtab_set_error(sqlite3_vtab *vtab, const char *table,
                     const atf_error *err);
 
-/* Index of the usable EQ constraint on column COLUMN, -1 if there is none,
-** or -2 if there is one but none is usable (the plan cannot work). */
-int vtab_find_eq(const sqlite3_index_info *info, int column);
+/* xBestIndex of a table whose only input is its trace argument (hidden
+** column TRACE_COLUMN): takes trace = ? as argv[0] and sets idxNum to 1;
+** a created table keeps its own trace and leaves the constraint to SQLite.
+** ROWS and COST are the estimates when the trace is known (a plan without
+** it costs 1e6 times more). SQLITE_CONSTRAINT when the argument is not
+** usable yet. */
+int vtab_plan_trace_only(sqlite3_vtab *vtab, sqlite3_index_info *info,
+                         int trace_column, double rows, double cost);
 
 /* Sets the result to BYTES as TEXT when it is valid UTF-8, and as a BLOB of
 ** the same bytes when it is not, so nothing is lost or mangled. */
