@@ -396,14 +396,13 @@ static void compare_payload(unsigned flags, const atf_event *ev,
   }
 }
 
-/* protobuf-c's timestamp as nanoseconds; 0 when it does not fit 64 bits. */
+/* protobuf-c's timestamp as nanoseconds, computed independently of the
+** reader in 128 bits; 0 when it does not fit 64 bits. */
 static int pc_ts_ns(const Event *pc, int64_t *out) {
-  int64_t ns;
-  if (__builtin_mul_overflow(pc->timestamp->seconds, (int64_t)1000000000,
-                             &ns) ||
-      __builtin_add_overflow(ns, (int64_t)pc->timestamp->nanos, &ns))
-    return 0;
-  *out = ns;
+  __int128 ns =
+      (__int128)pc->timestamp->seconds * 1000000000 + pc->timestamp->nanos;
+  if (ns < INT64_MIN || ns > INT64_MAX) return 0;
+  *out = (int64_t)ns;
   return 1;
 }
 

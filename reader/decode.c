@@ -278,15 +278,16 @@ atf_status atf_event_decode(const atf_record *rec, atf_event *ev,
     }
   }
   if (ev->has_timestamp) {
-    int64_t ns;
-    if (__builtin_mul_overflow(seconds, (int64_t)1000000000, &ns) ||
-        __builtin_add_overflow(ns, (int64_t)nanos, &ns))
+    /* Exactly, in 128 bits: seconds * 1e9 alone may overflow where the sum
+    ** does not (seconds -9223372037, nanos 145224192 is INT64_MIN ns). */
+    __int128 ns = (__int128)seconds * 1000000000 + nanos;
+    if (ns < INT64_MIN || ns > INT64_MAX)
       return atf_fail(err, ATF_ERR_RANGE, rec->offset,
                       "%s: record at byte offset %llu: timestamp %lld s %d ns "
                       "does not fit 64-bit nanoseconds",
                       rec->source, (unsigned long long)rec->offset,
                       (long long)seconds, (int)nanos);
-    ev->ts_ns = ns;
+    ev->ts_ns = (int64_t)ns;
   }
   return ATF_OK;
 }

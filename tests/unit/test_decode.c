@@ -469,6 +469,32 @@ static void decode__timestamp_beyond_int64_ns__then_error(void) {
   CHECK(strstr(err.message, "timestamp") != NULL);
 }
 
+/* The nanoseconds of (SECONDS, NANOS) as decoded, or "error". */
+static const char *ts_of(int64_t seconds, int32_t nanos) {
+  static char out[64];
+  pb_buf body = {0}, ts = {0};
+  atf_record r;
+  atf_event ev;
+  atf_error err;
+  pb_uint(&ts, 1, (uint64_t)seconds);
+  pb_uint(&ts, 2, (uint64_t)(int64_t)nanos);
+  pb_msg(&body, 3, &ts);
+  r = record_of(&body);
+  if (atf_event_decode(&r, &ev, &err) != ATF_OK) return "error";
+  snprintf(out, sizeof out, "%lld", (long long)ev.ts_ns);
+  return out;
+}
+
+static void decode__timestamp_at_int64_edges__then_exact(void) {
+  /* seconds * 1e9 alone overflows; with the nanos it fits. */
+  CHECK_STR(ts_of(-9223372037, 145224192), "-9223372036854775808");
+  CHECK_STR(ts_of(9223372036, 854775807), "9223372036854775807");
+  CHECK_STR(ts_of(-1, 999999999), "-1");
+  CHECK_STR(ts_of(0, -1), "-1"); /* an encoder may write negative nanos */
+  CHECK_STR(ts_of(-9223372037, 145224191), "error");
+  CHECK_STR(ts_of(9223372036, 854775808), "error");
+}
+
 static const check_case cases[] = {
     CASE(decode__absent_fields__then_defaults),
     CASE(decode__unknown_fields_every_wire_type__then_skipped),
@@ -493,6 +519,7 @@ static const check_case cases[] = {
     CASE(decode__groups_nested_100_deep__then_skipped_101_error),
     CASE(decode__unmatched_group__then_error),
     CASE(decode__timestamp_beyond_int64_ns__then_error),
+    CASE(decode__timestamp_at_int64_edges__then_exact),
     {0}};
 
 int main(int argc, char **argv) { return check_main(argc, argv, cases); }
