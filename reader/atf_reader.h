@@ -56,7 +56,9 @@ typedef struct atf_error {
   char message[512];
 } atf_error;
 
-/* A short English name for a status ("torn", "bad varint", ...). */
+/* A short English name for a status: "ok", "end of stream", "not found",
+** "I/O error", "out of memory", "bad varint", "malformed protobuf", "out of
+** range", "malformed JSON", "invalid manifest". */
 const char *atf_status_name(atf_status status);
 
 /* ---- locating a trace ------------------------------------------------- */
@@ -96,23 +98,35 @@ atf_status atf_map_open(const char *path, atf_map *out, atf_error *err);
 void atf_map_close(atf_map *map);
 /* Tells the kernel a long forward scan is coming (read ahead). */
 void atf_map_advise_sequential(const atf_map *map);
-/* Bytes of the window a forward scan keeps mapped (atf_map_scan_window). */
-#define ATF_SCAN_WINDOW ((uint64_t)8 << 20)
 
 /* Files up to this size stay mapped once read, so that the next query on
 ** them does not pay for mapping pages again (0.4 us per 4 KiB page measured
-** in a VM: more than decoding them); larger files are scanned through a
-** window and resident memory stays bounded. */
+** in a VM: more than decoding them); larger files are read through a window
+** and resident memory stays bounded. */
 #define ATF_KEEP_MAPPED_BYTES ((uint64_t)1 << 30)
 
-/* A forward scan has reached POS: when it passes *WINDOW_END, maps the next
-** window in one call (fewer page faults than touching pages one by one) and,
-** for a file over ATF_KEEP_MAPPED_BYTES, lets the kernel drop the pages a
-** window behind from this process's resident memory (they stay in the page
-** cache), so that resident memory stays bounded however long the scan.
-** Start with *WINDOW_END = 0. */
-void atf_map_scan_window(const atf_map *map, uint64_t pos,
-                         uint64_t *window_end);
+/* Read-ahead of a forward pass: the window grows from nothing to
+** ATF_SCAN_WINDOW as the pass proves long, so that a query reading a few
+** records pays only for the pages it touches. */
+#define ATF_SCAN_WINDOW_FIRST ((uint64_t)64 << 10)
+#define ATF_SCAN_WINDOW ((uint64_t)8 << 20)
+typedef struct atf_scan_window {
+  uint64_t last;     /* the position given last time */
+  uint64_t end;      /* read ahead up to here */
+  uint64_t size;     /* of the last window; 0: not yet read ahead */
+  uint64_t released; /* pages below this were released */
+} atf_scan_window;
+
+/* A forward pass over MAP has reached POS (call it after each record;
+** start with a zeroed W). The first ATF_SCAN_WINDOW_FIRST bytes after a
+** start or a jump are read as they are touched; past them, each window is
+** mapped in one call (fewer page faults than touching pages one by one),
+** twice the last up to ATF_SCAN_WINDOW. For a file over
+** ATF_KEEP_MAPPED_BYTES the pages two windows behind leave this process's
+** resident memory (they stay in the page cache), so that resident memory
+** stays bounded however long the pass. */
+void atf_map_scan_window(const atf_map *map, uint64_t pos, atf_scan_window *w);
+
 /* Reads PATH's identity without opening it. */
 atf_status atf_file_id_read(const char *path, atf_file_id *out, atf_error *err);
 
@@ -160,9 +174,10 @@ void atf_iter_init(atf_iter *it, const atf_map *map);
 ** does not move. */
 atf_status atf_iter_next(atf_iter *it, atf_record *rec, atf_error *err);
 
-/* Moves to byte OFFSET, which the caller asserts is a record start (see
-** atf_iter_seek_record to check it). OFFSET == end is valid (end of stream);
-** past the end is ATF_ERR_RANGE. */
+/* Moves to byte OFFSET, which the caller asserts is a record start (a block
+** start or mark of the index, or a position the iterator reached; to tell
+** whether any other offset is one, use atf_iter_skip_to). OFFSET == end is
+** valid (end of stream); past the end is ATF_ERR_RANGE. */
 atf_status atf_iter_seek(atf_iter *it, uint64_t offset, atf_error *err);
 
 /* Byte offset of the next record, and bytes from there to the end. */

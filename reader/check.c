@@ -154,6 +154,7 @@ atf_status atf_check_trace(const char *trace, atf_finding_fn fn, void *user,
   atf_map map;
   atf_iter it;
   atf_record rec;
+  atf_scan_window window = {0};
   atf_status rc;
   memset(sum, 0, sizeof *sum);
   rc = atf_trace_paths_resolve(trace, &paths, err);
@@ -163,10 +164,10 @@ atf_status atf_check_trace(const char *trace, atf_finding_fn fn, void *user,
     atf_trace_paths_free(&paths);
     return rc;
   }
-  atf_map_advise_sequential(&map);
   atf_iter_init(&it, &map);
   while (!ctx.stop && (rc = atf_iter_next(&it, &rec, err)) == ATF_OK) {
     int sound = check_record(&ctx, &rec, sum, err);
+    atf_map_scan_window(&map, it.pos, &window); /* bounded resident memory */
     if (sound < 0) break; /* out of memory: rc is ATF_OK, err says so */
     sum->events++;
     sum->bytes += rec.size;

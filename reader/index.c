@@ -78,6 +78,7 @@ atf_status atf_index_update(atf_index *idx, const atf_map *map,
                             atf_error *err) {
   atf_iter it;
   atf_record rec;
+  atf_scan_window window = {0};
   atf_status rc;
   if (idx->end && (!same_file(&idx->id, &map->id) ||
                    map->size <= idx->end + idx->torn_bytes ||
@@ -102,6 +103,7 @@ atf_status atf_index_update(atf_index *idx, const atf_map *map,
     add_record(b, &rec);
     idx->records++;
     idx->end = it.pos;
+    atf_map_scan_window(map, it.pos, &window); /* bounded resident memory */
   }
   if (rc == ATF_END) {
     idx->torn_bytes = it.torn_bytes;

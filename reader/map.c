@@ -100,11 +100,29 @@ static void advise_range(const atf_map *map, uint64_t from, uint64_t to,
 #define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels ignore it */
 #endif
 
-void atf_map_scan_window(const atf_map *map, uint64_t pos,
-                         uint64_t *window_end) {
-  if (pos < *window_end) return;
-  if (map->size > ATF_KEEP_MAPPED_BYTES && pos >= 2 * ATF_SCAN_WINDOW)
-    advise_range(map, 0, pos - 2 * ATF_SCAN_WINDOW, MADV_DONTNEED);
-  *window_end = pos + ATF_SCAN_WINDOW;
-  advise_range(map, pos, *window_end, MADV_POPULATE_READ);
+void atf_map_scan_window(const atf_map *map, uint64_t pos, atf_scan_window *w) {
+  if (pos >= w->last && pos - w->last <= ATF_SCAN_WINDOW_FIRST &&
+      pos < w->end) {
+    w->last = pos;
+    return;
+  }
+  if (pos < w->last || pos - w->last > ATF_SCAN_WINDOW_FIRST || !w->end) {
+    /* A start or a jump: read what is touched until the pass proves long.
+    ** Only what this pass read is ever released. */
+    if (!w->end || w->released > pos) w->released = pos;
+    w->last = pos;
+    w->end = pos + ATF_SCAN_WINDOW_FIRST;
+    w->size = 0;
+    return;
+  }
+  w->last = pos;
+  w->size = w->size ? 2 * w->size : 2 * ATF_SCAN_WINDOW_FIRST;
+  if (w->size > ATF_SCAN_WINDOW) w->size = ATF_SCAN_WINDOW;
+  if (map->size > ATF_KEEP_MAPPED_BYTES && pos > 2 * ATF_SCAN_WINDOW &&
+      pos - 2 * ATF_SCAN_WINDOW > w->released) {
+    advise_range(map, w->released, pos - 2 * ATF_SCAN_WINDOW, MADV_DONTNEED);
+    w->released = pos - 2 * ATF_SCAN_WINDOW;
+  }
+  w->end = pos + w->size;
+  advise_range(map, pos, w->end, MADV_POPULATE_READ);
 }
