@@ -8,10 +8,12 @@
 ** atf_manifest (manifest_vtab.c) and atf_check (check_vtab.c), and two
 ** scalars:
 **   atf_version()  the extension's version, e.g. '0.1.0'
-**   atf_stats()    JSON of the work the tables did in this process so far:
-**                  {"records_framed":N,"headers_decoded":N,
-**                   "payloads_decoded":N}; the difference around a query
-**                  shows what it read (a point lookup decodes one event).
+**   atf_stats()    JSON of the work the tables did in this process so far
+**                  (stats.h): {"records_framed":N,"headers_decoded":N,
+**                  "payloads_decoded":N,"torn_tails":N,"records_skipped":N,
+**                  "unread_tails":N}; the difference around a query shows
+**                  what it read (a point lookup decodes one event) and what
+**                  it met without failing (a torn tail, skipped records).
 */
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
@@ -19,7 +21,8 @@ SQLITE_EXTENSION_INIT1
 #include "check_vtab.h"
 #include "events_vtab.h"
 #include "manifest_vtab.h"
-#include "vtab_util.h"
+#include "stats.h"
+#include "vtab.h"
 
 #ifndef ATF_VERSION
 #define ATF_VERSION "0.0.0"
@@ -32,14 +35,9 @@ static void version_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 static void stats_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  sqlite3_uint64 records, headers, payloads;
-  char *json;
+  char *json = stats_json();
   (void)argc;
   (void)argv;
-  vtab_stats_get(&records, &headers, &payloads);
-  json = sqlite3_mprintf("{\"records_framed\":%llu,\"headers_decoded\":%llu,"
-                         "\"payloads_decoded\":%llu}",
-                         records, headers, payloads);
   if (!json) {
     sqlite3_result_error_nomem(ctx);
     return;
@@ -55,11 +53,15 @@ __attribute__((visibility("default")))
     int sqlite3_atf_init(sqlite3 *db, char **err_msg,
                          const sqlite3_api_routines *api) {
   int rc;
+  atf_conn *conn;
   SQLITE_EXTENSION_INIT2(api);
   (void)err_msg;
-  rc = events_vtab_register(db);
-  if (rc == SQLITE_OK) rc = manifest_vtab_register(db);
-  if (rc == SQLITE_OK) rc = check_vtab_register(db);
+  /* One set of open traces per connection, shared by every table. */
+  if (!(conn = vtab_conn_new())) return SQLITE_NOMEM;
+  rc = events_vtab_register(db, conn);
+  if (rc == SQLITE_OK) rc = manifest_vtab_register(db, conn);
+  if (rc == SQLITE_OK) rc = check_vtab_register(db, conn);
+  if (conn->refs == 0) sqlite3_free(conn); /* no module took it */
   if (rc == SQLITE_OK)
     rc = sqlite3_create_function(db, "atf_version", 0,
                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC |

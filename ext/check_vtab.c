@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "check_vtab.h"
-#include "vtab_util.h"
+#include "vtab.h"
 SQLITE_EXTENSION_INIT3
 
 enum { COL_SEVERITY, COL_CODE, COL_OFFSET, COL_MESSAGE, COL_TRACE };
@@ -40,9 +40,6 @@ static const char SCHEMA[] = "CREATE TABLE x(severity TEXT, code TEXT, "
 ** trace with a million bad records does not make a million rows. */
 #define MAX_PER_CODE 1000
 
-/* idxNum bits (xBestIndex sets them, xFilter reads them): */
-#define IDX_TRACE 0x1 /* argv[0] is the trace, the table-valued argument */
-
 typedef struct check_row {
   const char *severity, *code;
   sqlite3_int64 offset; /* -1: NULL */
@@ -50,8 +47,7 @@ typedef struct check_row {
 } check_row;
 
 typedef struct check_cursor {
-  sqlite3_vtab_cursor base;
-  char *trace;
+  vtab_cursor base;
   check_row *rows;
   sqlite3_int64 n_rows, cap, row;
   struct {
@@ -61,13 +57,13 @@ typedef struct check_cursor {
   int oom;
 } check_cursor;
 
-static void clear_rows(check_cursor *c) {
+static void clear_rows(vtab_cursor *base, int closing) {
+  check_cursor *c = (check_cursor *)base;
+  (void)closing;
   for (sqlite3_int64 i = 0; i < c->n_rows; i++)
     sqlite3_free(c->rows[i].message);
   sqlite3_free(c->rows);
-  sqlite3_free(c->trace);
   c->rows = NULL;
-  c->trace = NULL;
   c->n_rows = c->cap = c->row = 0;
   memset(c->codes, 0, sizeof c->codes);
   c->oom = 0;
@@ -109,44 +105,33 @@ static int on_finding(void *user, const atf_finding *f) {
   return c->oom;
 }
 
-static int check_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out) {
-  check_cursor *c = sqlite3_malloc64(sizeof *c);
-  (void)vtab;
-  if (!c) return SQLITE_NOMEM;
-  memset(c, 0, sizeof *c);
-  *out = &c->base;
-  return SQLITE_OK;
-}
-
-static int check_close(sqlite3_vtab_cursor *base) {
-  clear_rows((check_cursor *)base);
-  sqlite3_free(base);
-  return SQLITE_OK;
-}
-
-/* xBestIndex: the only constraint used is the trace argument, IDX_TRACE. */
+/* xBestIndex: the trace argument (vtab.h) and nothing else. */
 static int check_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-  return vtab_plan_trace_only(vtab, info, COL_TRACE, 10, 1e6);
+  int idx, n_argv, has_trace;
+  int rc = vtab_plan_args(vtab, info, &idx, &n_argv, &has_trace);
+  info->idxNum = idx;
+  info->estimatedRows = 10;
+  info->estimatedCost = has_trace ? 1e6 : 1e12;
+  return rc;
 }
 
-/* xFilter: idxNum IDX_TRACE means argv[0] is the trace (see xBestIndex).
-** The whole trace is read here; the rows are the findings it left. */
+/* xFilter: argv holds the trace argument (vtab_filter_args). The whole
+** trace is read here; the rows are the findings it left. */
 static int check_filter(sqlite3_vtab_cursor *base, int idx_num,
                         const char *idx_str, int argc, sqlite3_value **argv) {
   check_cursor *c = (check_cursor *)base;
   atf_check_summary s;
   atf_error err;
   const char *trace;
+  int n, match, rc;
   (void)idx_str;
   (void)argc;
-  clear_rows(c);
-  trace = vtab_trace_arg(base->pVtab, "atf_check", idx_num & IDX_TRACE,
-                         (idx_num & IDX_TRACE) ? argv[0] : NULL);
-  if (!trace) return SQLITE_ERROR;
-  if (atf_check_trace(trace, on_finding, c, &s, &err) != ATF_OK) {
-    vtab_set_error(base->pVtab, "atf_check", &err);
-    return err.code == ATF_ERR_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
-  }
+  clear_rows(&c->base, 0);
+  rc = vtab_filter_args(&c->base, idx_num, argv, &n, &match);
+  if (rc != SQLITE_OK || !match) return rc;
+  if (!(trace = vtab_trace(&c->base))) return SQLITE_ERROR;
+  if (atf_check_trace(trace, on_finding, c, &s, &err) != ATF_OK)
+    return vtab_reader_error(base->pVtab, &err);
   for (size_t i = 0; i < 16 && c->codes[i].code; i++)
     if (c->codes[i].seen > MAX_PER_CODE)
       add_row(c, "info", "more", -1,
@@ -173,18 +158,14 @@ static int check_filter(sqlite3_vtab_cursor *base, int idx_num,
     c->rows[c->n_rows - 1].message = closed;
     if (!closed) c->oom = 1;
   }
-  c->trace = sqlite3_mprintf("%s", trace);
-  return c->oom || !c->trace ? SQLITE_NOMEM : SQLITE_OK;
+  c->base.eof = c->n_rows == 0;
+  return c->oom ? SQLITE_NOMEM : SQLITE_OK;
 }
 
 static int check_next(sqlite3_vtab_cursor *base) {
-  ((check_cursor *)base)->row++;
-  return SQLITE_OK;
-}
-
-static int check_eof(sqlite3_vtab_cursor *base) {
   check_cursor *c = (check_cursor *)base;
-  return c->row >= c->n_rows;
+  c->base.eof = ++c->row >= c->n_rows;
+  return SQLITE_OK;
 }
 
 static int check_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid) {
@@ -210,29 +191,23 @@ static int check_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
     vtab_result_text(ctx, b);
     break;
   }
-  case COL_TRACE:
-    sqlite3_result_text(ctx, c->trace, -1, SQLITE_TRANSIENT);
-    break;
+  case COL_TRACE: vtab_result_arg(&c->base, ctx, 0); break;
   }
   return SQLITE_OK;
 }
 
-static sqlite3_module check_module = {
-    .iVersion = 0,
-    .xCreate = vtab_connect, /* same as xConnect: eponymous and CREATE */
-    .xConnect = vtab_connect,
-    .xBestIndex = check_best_index,
-    .xDisconnect = vtab_disconnect,
-    .xDestroy = vtab_disconnect,
-    .xOpen = check_open,
-    .xClose = check_close,
-    .xFilter = check_filter,
-    .xNext = check_next,
-    .xEof = check_eof,
-    .xColumn = check_column,
-    .xRowid = check_rowid,
+static const vtab_table check_table = {
+    .name = "atf_check",
+    .schema = SCHEMA,
+    .first_arg = COL_TRACE,
+    .n_args = 1,
+    .cursor_size = sizeof(check_cursor),
+    .reset = clear_rows,
 };
 
-int check_vtab_register(sqlite3 *db) {
-  return vtab_register(db, "atf_check", &check_module, SCHEMA);
+static const sqlite3_module check_module = VTAB_MODULE(
+    check_best_index, check_filter, check_next, check_column, check_rowid);
+
+int check_vtab_register(sqlite3 *db, atf_conn *conn) {
+  return vtab_register(db, conn, &check_table, &check_module);
 }

@@ -2,5 +2,7 @@
 #ifndef ATF_CHECK_VTAB_H
 #define ATF_CHECK_VTAB_H
 #include <sqlite3ext.h>
-int check_vtab_register(sqlite3 *db);
+
+#include "vtab.h"
+int check_vtab_register(sqlite3 *db, atf_conn *conn);
 #endif

@@ -7,30 +7,32 @@
 **   SELECT kind, count(*) FROM atf_events('traces/s1/pid_4242') GROUP BY 1;
 **   SELECT * FROM atf_events('traces/s1/pid_4242/events.bin')
 **    WHERE offset IN (0, 104);
+**   SELECT * FROM atf_events('traces/s1/pid_4242', 'skip_corrupt');
 **   CREATE VIRTUAL TABLE temp.ev USING atf_events('traces/s1/pid_4242');
 **
-** The argument is a pid_* directory, or the path of its events.bin or
-** trace.json. Columns (DESIGN.md section 2; values in events_row.c):
+** Arguments (vtab.h): the trace, a pid_* directory or the path of its
+** events.bin or trace.json; optionally options, words separated by commas
+** or spaces: 'skip_corrupt' leaves out records that do not decode (as
+** atf_check reports them) instead of failing.
+**
+** Columns (events_row.h; DESIGN.md section 2):
 **
 **   offset            INTEGER  byte offset of the record's length prefix;
 **                              also the rowid
 **   size              INTEGER  bytes of the record, prefix included
-**   event_id          INTEGER
+**   event_id          INTEGER  (uint64 bits)
 **   thread_id         INTEGER
-**   ts                INTEGER  seconds * 1e9 + nanos; NULL without timestamp
+**   ts                INTEGER  ns: seconds * 1e9 + nanos; NULL without one
 **   kind              TEXT     trace_start, trace_end, function_call,
 **                              function_return, signal_delivery; or NULL
 **   symbol, address            call, return
-**   registers         TEXT     call, return, signal: JSON object of registers
+**   registers         TEXT     call, return, signal: JSON object
 **   stack             BLOB     call
 **   signal_number, signal_name signal
 **   exit_code                  trace_end
 **   executable_path, args (JSON array), operating_system, cpu_architecture
 **                              trace_start
-**   trace             HIDDEN   the trace argument
-**   options           HIDDEN   an optional second argument: 'skip_corrupt'
-**                              leaves out records that do not decode (as
-**                              atf_check reports them) instead of failing
+**   trace, options    HIDDEN   the arguments
 **
 ** What the table does with a query, so that narrow questions stay fast on
 ** large files:
@@ -40,34 +42,31 @@
 **   - ts and event_id ranges skip every block whose min/max cannot match;
 **   - thread_id and kind = and IN are tested on the decoded header, before
 **     any other column is decoded;
-**   - LIMIT and OFFSET are applied here, OFFSET by jumping whole blocks when
-**     nothing else filters;
+**   - LIMIT and OFFSET are applied here when that is safe (see
+**     limit_is_safe), OFFSET by jumping whole blocks when nothing else
+**     filters;
 **   - only the columns a query uses are decoded (count(*) only frames).
 ** Rows come in ascending offset order, so ORDER BY offset costs nothing.
+** Every comparison is made as SQLite makes it on a plain table with these
+** declared types (INTEGER affinity for the numbers, BINARY text): the
+** same query over a table holding the same rows returns the same rows.
 */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "events_row.h"
 #include "events_vtab.h"
-#include "vtab_util.h"
+#include "vtab.h"
 SQLITE_EXTENSION_INIT3
 
-static const char SCHEMA[] =
-    "CREATE TABLE x(offset INTEGER, size INTEGER, event_id INTEGER, "
-    "thread_id INTEGER, ts INTEGER, kind TEXT, symbol TEXT, address INTEGER, "
-    "registers TEXT, stack BLOB, signal_number INTEGER, signal_name TEXT, "
-    "exit_code INTEGER, executable_path TEXT, args TEXT, "
-    "operating_system TEXT, cpu_architecture TEXT, trace HIDDEN, "
-    "options HIDDEN)";
-
 /*
-** The plan. Each constraint the table takes has a slot; idxNum has bit
-** (1 << slot) set for each slot used, and xFilter's argv holds one value per
-** used slot, in slot order. Range slots come in the order = > >= < <=.
+** The plan. idxNum's low VTAB_ARG_BITS are the arguments' (vtab.h). Above
+** them, each constraint the table takes has a slot with a bit; xFilter's
+** argv holds, after the arguments, one value per slot set, in slot order.
+** Range slots come in the order = > >= < <=.
 */
 enum {
-  S_TRACE,     /* trace = ?: the table-valued argument */
   S_OFFSET_EQ, /* offset/rowid = ? (an IN list with IDX_OFFSET_IN) */
   S_OFFSET_GT,
   S_OFFSET_GE,
@@ -87,24 +86,57 @@ enum {
   S_KIND_EQ,   /* kind = ? (an IN list with IDX_KIND_IN) */
   S_LIMIT,     /* LIMIT ? */
   S_SKIP,      /* OFFSET ?: rows to skip */
-  S_OPTIONS,   /* options = ?: the second table-valued argument */
   N_SLOTS
 };
-/* Further idxNum bits, taking no argv (after the N_SLOTS slot bits): */
-#define IDX_OFFSET_IN (1 << (N_SLOTS + 0)) /* S_OFFSET_EQ's value: IN list */
-#define IDX_THREAD_IN (1 << (N_SLOTS + 1)) /* S_THREAD_EQ's value: IN list */
-#define IDX_KIND_IN (1 << (N_SLOTS + 2))   /* S_KIND_EQ's value: IN list */
-#define IDX_HEADER (1 << (N_SLOTS + 3))    /* a column past offset/size used */
-_Static_assert(N_SLOTS + 4 <= 31, "the plan must fit idxNum");
-#define SLOT(s) (1 << (s))
-#define RANGE_SLOTS(first) (0x1f << (first)) /* =, >, >=, <, <= */
+#define SLOT(s) (1 << (VTAB_ARG_BITS + (s)))
+#define RANGE_SLOTS(first) (0x1f << (VTAB_ARG_BITS + (first))) /* = > >= < <=  \
+                                                                */
+/* Further idxNum bits, taking no argv: */
+#define IDX_OFFSET_IN (1 << (VTAB_ARG_BITS + N_SLOTS + 0)) /* S_OFFSET_EQ: IN  \
+                                                            */
+#define IDX_THREAD_IN (1 << (VTAB_ARG_BITS + N_SLOTS + 1)) /* S_THREAD_EQ: IN  \
+                                                            */
+#define IDX_KIND_IN (1 << (VTAB_ARG_BITS + N_SLOTS + 2))   /* S_KIND_EQ: IN */
+#define IDX_HEADER                                                             \
+  (1 << (VTAB_ARG_BITS + N_SLOTS + 3)) /* a header column used */
+_Static_assert(VTAB_ARG_BITS + N_SLOTS + 4 <= 31, "the plan must fit idxNum");
 
 static const char *const slot_names[N_SLOTS] = {
-    "trace",      "offset=",    "offset>",   "offset>=",   "offset<",
-    "offset<=",   "ts=",        "ts>",       "ts>=",       "ts<",
-    "ts<=",       "event_id=",  "event_id>", "event_id>=", "event_id<",
-    "event_id<=", "thread_id=", "kind=",     "limit",      "skip",
-    "options"};
+    "offset=",    "offset>",   "offset>=",   "offset<",   "offset<=",
+    "ts=",        "ts>",       "ts>=",       "ts<",       "ts<=",
+    "event_id=",  "event_id>", "event_id>=", "event_id<", "event_id<=",
+    "thread_id=", "kind=",     "limit",      "skip"};
+
+/* An inclusive range of 64-bit values a column may take. */
+typedef struct int_range {
+  sqlite3_int64 lo, hi;
+} int_range;
+
+typedef struct events_cursor {
+  vtab_cursor base;
+  trace_entry *entry;     /* the mapped file, held for the query */
+  const atf_index *index; /* its block index, when the plan needs one */
+  atf_iter it;
+  events_row row; /* the current row */
+  /* The plan (xFilter). */
+  int idx_num;
+  int_range offset, ts, event_id; /* rows outside are not returned */
+  int filter_ts, filter_event_id; /* those two ranges restrict something */
+  sqlite3_int64 *targets;         /* sorted offsets for = and IN */
+  sqlite3_int64 n_targets, next_target;
+  sqlite3_int64 *threads; /* sorted thread ids for = and IN; NULL: any */
+  sqlite3_int64 n_threads;
+  unsigned kinds;   /* KIND_BIT set of wanted kinds; 0: any */
+  int skip_corrupt; /* option: leave out records that do not decode */
+  sqlite3_int64 to_skip, to_emit; /* OFFSET and LIMIT left; to_emit < 0: all */
+  size_t block;                   /* index block of the scan position */
+  atf_scan_window window;         /* read-ahead of a scan */
+  atf_stats stats;                /* work done, flushed when a query ends */
+} events_cursor;
+
+static const vtab_table events_table;
+
+/* ---- xBestIndex --------------------------------------------------------- */
 
 /* The slot for "COLUMN OP ?", or -1 when the table does not take it. */
 static int slot_for(int column, int op) {
@@ -133,154 +165,138 @@ static int slot_for(int column, int op) {
   return first + step;
 }
 
-static int events_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out) {
-  events_cursor *c = sqlite3_malloc64(sizeof *c);
-  (void)vtab;
-  if (!c) return SQLITE_NOMEM;
-  memset(c, 0, sizeof *c);
-  c->eof = 1;
-  *out = &c->base;
-  return SQLITE_OK;
-}
-
-static trace_cache *cache_of(events_cursor *c) {
-  return &((atf_vtab *)c->base.pVtab)->aux->cache;
-}
-
-/* Ends the current query: counters flushed, the trace released. */
-static void end_query(events_cursor *c) {
-  vtab_stats_add(c->it.records_read, c->headers, c->payloads);
-  c->it.records_read = c->headers = c->payloads = 0;
-  trace_cache_release(cache_of(c), c->entry);
-  c->entry = NULL;
-  c->index = NULL;
-  sqlite3_free(c->trace);
-  sqlite3_free(c->options);
-  sqlite3_free(c->targets);
-  sqlite3_free(c->threads);
-  c->trace = c->options = NULL;
-  c->targets = c->threads = NULL;
-}
-
-static int events_close(sqlite3_vtab_cursor *base) {
-  events_cursor *c = (events_cursor *)base;
-  end_query(c);
-  sqlite3_free(c->regs);
-  sqlite3_free(c->regs_scratch);
-  json_free(&c->json);
-  sqlite3_free(c);
-  return SQLITE_OK;
+/* Picks one usable constraint per slot (CHOSEN[slot], or -1); a second of
+** the same slot is left to SQLite. kind names are compared byte for byte,
+** so kind under another collation (NOCASE) is left to SQLite too. */
+static void choose_constraints(sqlite3_index_info *info, int *chosen) {
+  for (int s = 0; s < N_SLOTS; s++)
+    chosen[s] = -1;
+  for (int i = 0; i < info->nConstraint; i++) {
+    const struct sqlite3_index_constraint *k = &info->aConstraint[i];
+    int s = slot_for(k->iColumn, k->op);
+    if (s < 0 || !k->usable || chosen[s] >= 0 ||
+        info->aConstraintUsage[i].argvIndex > 0)
+      continue;
+    if (s == S_KIND_EQ &&
+        sqlite3_stricmp(sqlite3_vtab_collation(info, i), "BINARY") != 0)
+      continue;
+    chosen[s] = i;
+  }
 }
 
 /*
-** xBestIndex. Takes every constraint it has a slot for (see the enum), one
-** per slot; a second constraint of the same slot is left to SQLite. A trace
-** argument that is not usable yet makes the plan unusable. LIMIT and OFFSET
-** are taken only when every other constraint is taken here and the order
-** is the table's, since rows counted here must be exactly the rows SQLite
-** returns. ORDER BY offset/rowid ascending is consumed (file order), and
-** colUsed beyond offset/size sets IDX_HEADER. idxStr spells the plan for
-** EXPLAIN QUERY PLAN.
+** Whether the table may apply LIMIT and OFFSET itself. The rows it counts
+** must be exactly the rows SQLite returns, so: every other constraint is
+** applied here (taken and omitted), the order is the table's, and SQLite
+** is 3.46.0 or later. Before 3.46.0 SQLite offers LIMIT/OFFSET even when a
+** WHERE term was never offered to the table (one whose two sides both read
+** this table, such as `ts < event_id` or `offset = size`), and a LIMIT
+** applied before that filter loses rows (check-in 72c8ed9698dd2aad,
+** 2024-04-26, fixed it; test/bestindexC.test 3.x). SQLite stops reading
+** after LIMIT rows by itself anyway; what the table adds is OFFSET's jump.
 */
-static int events_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
-  atf_vtab *vtab = (atf_vtab *)base;
-  int chosen[N_SLOTS]; /* constraint index per slot, or -1 */
-  int idx = 0, all_taken = 1, n_args = 0;
-  const atf_index *index = NULL;
-  double rows;
-  sqlite3_str *desc;
-  for (int s = 0; s < N_SLOTS; s++)
-    chosen[s] = -1;
-
+static int limit_is_safe(const sqlite3_index_info *info, const int *chosen) {
+  if (sqlite3_libversion_number() < 3046000) return 0;
+  if (info->nOrderBy > 0 && !info->orderByConsumed) return 0;
   for (int i = 0; i < info->nConstraint; i++) {
-    const struct sqlite3_index_constraint *k = &info->aConstraint[i];
-    int s = k->iColumn == COL_TRACE     ? S_TRACE
-            : k->iColumn == COL_OPTIONS ? S_OPTIONS
-                                        : slot_for(k->iColumn, k->op);
-    /* The arguments are = constraints on the hidden columns. A created
-    ** table has its own: a trace = ? in a WHERE is then a filter on the
-    ** hidden column, which SQLite tests. */
-    if ((s == S_TRACE || s == S_OPTIONS) &&
-        (k->op != SQLITE_INDEX_CONSTRAINT_EQ || vtab->trace))
-      s = -1;
-    /* kind names are compared byte for byte: another collation (NOCASE)
-    ** is left to SQLite. */
-    if (s == S_KIND_EQ &&
-        sqlite3_stricmp(sqlite3_vtab_collation(info, i), "BINARY") != 0)
-      s = -1;
-    if ((s == S_TRACE || s == S_OPTIONS) && !k->usable)
-      return SQLITE_CONSTRAINT; /* an argument not known yet */
-    if (s < 0 || !k->usable || chosen[s] >= 0) {
-      if (s != S_LIMIT && s != S_SKIP) all_taken = 0;
-      continue;
-    }
-    chosen[s] = i;
+    int s = -1;
+    if (i == chosen[S_LIMIT] || i == chosen[S_SKIP]) continue;
+    for (int t = 0; t < N_SLOTS && s < 0; t++)
+      if (chosen[t] == i) s = t;
+    if (s < 0 && !(info->aConstraintUsage[i].argvIndex > 0 &&
+                   info->aConstraintUsage[i].omit))
+      return 0;
   }
-  if (info->nOrderBy == 1 &&
+  return 1;
+}
+
+/* ORDER BY offset (or rowid) ascending, first: the file's order. Offsets
+** are unique, so any further terms never matter. */
+static void consume_order(sqlite3_index_info *info) {
+  if (info->nOrderBy >= 1 &&
       (info->aOrderBy[0].iColumn == COL_OFFSET ||
        info->aOrderBy[0].iColumn == -1) &&
       !info->aOrderBy[0].desc)
     info->orderByConsumed = 1;
-  if (!all_taken || (info->nOrderBy > 0 && !info->orderByConsumed))
-    chosen[S_LIMIT] = chosen[S_SKIP] = -1;
+}
 
-  for (int s = 0; s < N_SLOTS; s++) {
-    if (chosen[s] < 0) continue;
-    idx |= SLOT(s);
-    info->aConstraintUsage[chosen[s]].argvIndex = ++n_args;
-    info->aConstraintUsage[chosen[s]].omit = 1;
-  }
+/* The trace the plan will read, when xBestIndex can know it: the created
+** table's, or a table-valued argument whose value is already known. */
+static const char *planned_trace(sqlite3_vtab *vtab, sqlite3_index_info *info) {
+  const char *created = ((atf_vtab *)vtab)->args[0];
+  if (created) return created;
 #if SQLITE_VERSION_NUMBER >= 3038000
-  /* IN lists arrive whole, to be walked in order (offsets) or as sets. */
-  static const int in_bits[][2] = {{S_OFFSET_EQ, IDX_OFFSET_IN},
-                                   {S_THREAD_EQ, IDX_THREAD_IN},
-                                   {S_KIND_EQ, IDX_KIND_IN}};
-  for (size_t b = 0; b < sizeof in_bits / sizeof in_bits[0]; b++) {
-    int k = chosen[in_bits[b][0]];
-    if (k >= 0 && sqlite3_libversion_number() >= 3038000 &&
-        sqlite3_vtab_in(info, k, -1) && sqlite3_vtab_in(info, k, 1))
-      idx |= in_bits[b][1];
-  }
+  if (sqlite3_libversion_number() >= 3038000)
+    for (int i = 0; i < info->nConstraint; i++) {
+      sqlite3_value *v = NULL;
+      if (info->aConstraint[i].iColumn == COL_TRACE &&
+          info->aConstraintUsage[i].argvIndex == 1 &&
+          sqlite3_vtab_rhs_value(info, i, &v) == SQLITE_OK && v)
+        return (const char *)sqlite3_value_text(v);
+    }
+#else
+  (void)info;
 #endif
-  if (info->colUsed &
-      ~(((sqlite3_uint64)1 << COL_OFFSET) | ((sqlite3_uint64)1 << COL_SIZE) |
-        ((sqlite3_uint64)1 << COL_TRACE) | ((sqlite3_uint64)1 << COL_OPTIONS)))
-    idx |= IDX_HEADER;
+  return NULL;
+}
 
-    /* Row estimates from the index, when this connection has one. */
-#if SQLITE_VERSION_NUMBER >= 3038000
-  if (chosen[S_TRACE] >= 0 && sqlite3_libversion_number() >= 3038000) {
-    sqlite3_value *v = NULL;
-    if (sqlite3_vtab_rhs_value(info, chosen[S_TRACE], &v) == SQLITE_OK && v)
-      index = trace_cache_peek_index(&vtab->aux->cache,
-                                     (const char *)sqlite3_value_text(v));
-  }
-#endif
-  if (!index && vtab->trace && chosen[S_TRACE] < 0)
-    index = trace_cache_peek_index(&vtab->aux->cache, vtab->trace);
-  rows = index ? (double)index->records + 1 : 1e6;
+/*
+** The cost of a plan follows the records it must frame and decode, and its
+** rows the selectivity of what it filters. Units: framing a record costs 1,
+** decoding a header 4 more; a seek through the index 40. Without the trace
+** known at planning time, or the file not yet mapped, a trace of a million
+** records is assumed.
+*/
+static void estimate(sqlite3_vtab *vtab, sqlite3_index_info *info, int idx,
+                     int has_trace) {
+  double records = 1e6, read, rows, cost;
+  const char *trace = planned_trace(vtab, info);
+  sqlite3_uint64 known;
+  int header = (idx & IDX_HEADER) != 0;
+  if (trace &&
+      trace_cache_records_hint(&((atf_vtab *)vtab)->conn->cache, trace, &known))
+    records = (double)known;
+  read = records;
+  rows = records;
   if (idx & SLOT(S_OFFSET_EQ)) {
-    rows = (idx & IDX_OFFSET_IN) ? 10 : 1;
-    if (!(idx & IDX_OFFSET_IN)) info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+    /* Seeks: one per value, each framing half a mark's records. */
+    double seeks = (idx & IDX_OFFSET_IN) ? 10 : 1;
+    read = seeks * ATF_INDEX_MARK_RECORDS / 2;
+    rows = seeks;
+    cost = seeks * 40 + read * (header ? 5 : 1);
+  } else {
+    if (idx & (SLOT(S_OFFSET_GT) | SLOT(S_OFFSET_GE))) read /= 2, rows /= 2;
+    if (idx & (SLOT(S_OFFSET_LT) | SLOT(S_OFFSET_LE))) read /= 2, rows /= 2;
+    /* ts and event_id skip blocks by min/max: mostly increasing values
+    ** make a range read a fraction of the file. */
+    if (idx & (SLOT(S_TS_EQ) | SLOT(S_ID_EQ)))
+      read /= 100, rows /= 1000;
+    else if (idx & (RANGE_SLOTS(S_TS_EQ) | RANGE_SLOTS(S_ID_EQ)))
+      read /= 4, rows /= 8;
+    /* thread_id and kind are tested on every header read: they cut the
+    ** rows, not the reading. */
+    if (idx & SLOT(S_THREAD_EQ)) rows /= 8;
+    if (idx & SLOT(S_KIND_EQ)) rows /= 3;
+    header |= (idx & (SLOT(S_THREAD_EQ) | SLOT(S_KIND_EQ) |
+                      RANGE_SLOTS(S_TS_EQ) | RANGE_SLOTS(S_ID_EQ))) != 0;
+    cost = 40 + read * (header ? 5 : 1);
   }
-  if (idx & (SLOT(S_OFFSET_GT) | SLOT(S_OFFSET_GE) | SLOT(S_OFFSET_LT) |
-             SLOT(S_OFFSET_LE)))
-    rows /= 4;
-  if (idx & (SLOT(S_TS_EQ) | SLOT(S_ID_EQ))) rows /= 1000;
-  if (idx & (RANGE_SLOTS(S_TS_EQ) | RANGE_SLOTS(S_ID_EQ))) rows /= 8;
-  if (idx & SLOT(S_THREAD_EQ)) rows /= 8;
-  if (idx & SLOT(S_KIND_EQ)) rows /= 3;
   if (rows < 1) rows = 1;
-  /* Reading costs about a row each; a missing trace argument is usable
-  ** only on a created table, so it must not win over one that has it. */
+  /* Without a trace the plan is usable only on a created table: it must
+  ** not win over one that has the trace. */
+  if (!has_trace) cost = 1e12;
   info->estimatedRows = (sqlite3_int64)rows;
-  info->estimatedCost = rows * ((idx & IDX_HEADER) ? 2 : 1) + 10;
-  if (!(idx & SLOT(S_TRACE)) && !vtab->trace) info->estimatedCost = 1e12;
-  info->idxNum = idx;
+  info->estimatedCost = cost;
+  if ((idx & SLOT(S_OFFSET_EQ)) && !(idx & IDX_OFFSET_IN))
+    info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+}
 
-  desc = sqlite3_str_new(NULL);
-  sqlite3_str_appendall(desc, (idx & SLOT(S_TRACE)) ? "trace" : "no-trace");
-  for (int s = S_OFFSET_EQ; s < N_SLOTS; s++) {
+/* idxStr: the plan spelled for EXPLAIN QUERY PLAN, e.g.
+** "trace ts>= ts<= decode". */
+static int describe(sqlite3_index_info *info, int idx, int has_trace) {
+  sqlite3_str *desc = sqlite3_str_new(NULL);
+  sqlite3_str_appendall(desc, has_trace ? "trace" : "no-trace");
+  for (int s = 0; s < N_SLOTS; s++) {
     int in = (s == S_OFFSET_EQ && (idx & IDX_OFFSET_IN)) ||
              (s == S_THREAD_EQ && (idx & IDX_THREAD_IN)) ||
              (s == S_KIND_EQ && (idx & IDX_KIND_IN));
@@ -291,6 +307,7 @@ static int events_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
     else
       sqlite3_str_appendf(desc, " %s", slot_names[s]);
   }
+  if (VTAB_ARG_COUNT(idx, 1)) sqlite3_str_appendall(desc, " options");
   sqlite3_str_appendall(desc, (idx & IDX_HEADER) ? " decode" : " framing-only");
   info->idxStr = sqlite3_str_finish(desc);
   if (!info->idxStr) return SQLITE_NOMEM;
@@ -298,19 +315,70 @@ static int events_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
   return SQLITE_OK;
 }
 
-/* ---- xFilter: turning argv into the plan ------------------------------ */
+/*
+** xBestIndex. The arguments first (vtab_plan_args). Then one constraint per
+** slot the table has (see the enum), passed in slot order and omitted:
+** the table applies it exactly. LIMIT and OFFSET only when limit_is_safe.
+** IN lists on offset, thread_id and kind arrive whole (sqlite3_vtab_in).
+** ORDER BY offset ascending is consumed. colUsed beyond offset and size
+** sets IDX_HEADER. Cost and rows: estimate(); idxStr: describe().
+*/
+static int events_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
+  int chosen[N_SLOTS], idx, n_argv, has_trace;
+  int rc = vtab_plan_args(vtab, info, &idx, &n_argv, &has_trace);
+  if (rc != SQLITE_OK) return rc;
+  choose_constraints(info, chosen);
+  consume_order(info);
+  if (!limit_is_safe(info, chosen)) chosen[S_LIMIT] = chosen[S_SKIP] = -1;
+  for (int s = 0; s < N_SLOTS; s++) {
+    if (chosen[s] < 0) continue;
+    idx |= SLOT(s);
+    info->aConstraintUsage[chosen[s]].argvIndex = ++n_argv;
+    info->aConstraintUsage[chosen[s]].omit = 1;
+  }
+#if SQLITE_VERSION_NUMBER >= 3038000
+  {
+    static const int in_bits[][2] = {{S_OFFSET_EQ, IDX_OFFSET_IN},
+                                     {S_THREAD_EQ, IDX_THREAD_IN},
+                                     {S_KIND_EQ, IDX_KIND_IN}};
+    for (size_t b = 0; b < sizeof in_bits / sizeof in_bits[0]; b++) {
+      int k = chosen[in_bits[b][0]];
+      if (k >= 0 && sqlite3_libversion_number() >= 3038000 &&
+          sqlite3_vtab_in(info, k, -1) && sqlite3_vtab_in(info, k, 1))
+        idx |= in_bits[b][1];
+    }
+  }
+#endif
+  if (info->colUsed &
+      ~(((sqlite3_uint64)1 << COL_OFFSET) | ((sqlite3_uint64)1 << COL_SIZE) |
+        ((sqlite3_uint64)1 << COL_TRACE) | ((sqlite3_uint64)1 << COL_OPTIONS)))
+    idx |= IDX_HEADER;
+  info->idxNum = idx;
+  estimate(vtab, info, idx, has_trace);
+  return describe(info, idx, has_trace);
+}
 
-/* V as an exact integer, as SQLite compares it with an INTEGER column;
-** returns 0 when it equals no integer. */
+/* ---- xFilter: turning argv into the plan ------------------------------- */
+
+#define TWO_63 9223372036854775808.0 /* 2^63, exactly a double */
+
+/* V as SQLite compares it with an INTEGER column: numeric affinity turns
+** text that looks like a number into one (' 12 ' is 12, '1e3' 1000.0). */
+static int numeric_type(sqlite3_value *v) {
+  return sqlite3_value_numeric_type(v);
+}
+
+/* Whether V equals an integer as SQLite compares it with an INTEGER
+** column; if so the integer goes to *OUT. */
 static int exact_integer(sqlite3_value *v, sqlite3_int64 *out) {
-  int type = sqlite3_value_numeric_type(v);
+  int type = numeric_type(v);
   if (type == SQLITE_INTEGER) {
     *out = sqlite3_value_int64(v);
     return 1;
   }
   if (type == SQLITE_FLOAT) {
     double d = sqlite3_value_double(v);
-    if (d >= -9.2e18 && d <= 9.2e18 && d == floor(d)) {
+    if (d >= -TWO_63 && d < TWO_63 && d == floor(d)) {
       *out = (sqlite3_int64)d;
       return 1;
     }
@@ -318,50 +386,62 @@ static int exact_integer(sqlite3_value *v, sqlite3_int64 *out) {
   return 0;
 }
 
-/* Narrows R by "column OP v" (OP: 0 =, 1 >, 2 >=, 3 <, 4 <=), comparing as
-** SQLite compares an INTEGER column; returns 0 when nothing can match. */
+/*
+** Narrows R by "column OP V" (OP: 0 =, 1 >, 2 >=, 3 <, 4 <=) as SQLite
+** compares an INTEGER column with V: integers exactly, reals by their exact
+** value (a double converts exactly to the integer at its floor or ceiling:
+** no rounding by adding 1 in double precision above 2^53), any text or blob
+** above every integer, NULL never. Returns 0 when nothing can match.
+*/
 static int narrow_range(int op, sqlite3_value *v, int_range *r) {
-  int type = sqlite3_value_numeric_type(v);
+  int type = numeric_type(v);
   int lower = op == 1 || op == 2;
-  sqlite3_int64 i;
-  double d, bound;
-  if (op == 0) {
-    if (!exact_integer(v, &i)) return 0;
-    if (i > r->lo) r->lo = i;
-    if (i < r->hi) r->hi = i;
-    return r->lo <= r->hi;
-  }
+  sqlite3_int64 lo = INT64_MIN, hi = INT64_MAX;
   if (type == SQLITE_NULL) return 0;
-  if (type == SQLITE_TEXT || type == SQLITE_BLOB)
-    return !lower; /* every INTEGER sorts before text and blobs */
-  if (type == SQLITE_INTEGER) {
-    i = sqlite3_value_int64(v);
-    if (op == 1) {
+  if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
+    if (op <= 2) return 0; /* =, >, >=: no integer */
+  } else if (type == SQLITE_INTEGER) {
+    sqlite3_int64 i = sqlite3_value_int64(v);
+    switch (op) {
+    case 0: lo = hi = i; break;
+    case 1:
       if (i == INT64_MAX) return 0;
-      i++;
-    }
-    if (op == 3) {
+      lo = i + 1;
+      break;
+    case 2: lo = i; break;
+    case 3:
       if (i == INT64_MIN) return 0;
-      i--;
+      hi = i - 1;
+      break;
+    case 4: hi = i; break;
     }
-  } else { /* a real: the nearest integer on the inside of the bound */
-    d = sqlite3_value_double(v);
-    bound = op == 1   ? floor(d) + 1
-            : op == 2 ? ceil(d)
-            : op == 3 ? ceil(d) - 1
-                      : floor(d);
-    if (bound > 9.2e18) {
-      if (lower) return 0;
-      return r->lo <= r->hi;
-    }
-    if (bound < -9.2e18) {
+  } else {
+    double d = sqlite3_value_double(v);
+    if (d >= TWO_63) { /* above every integer */
+      if (op <= 2) return 0;
+    } else if (d < -TWO_63) { /* below every integer */
       if (!lower) return 0;
-      return r->lo <= r->hi;
+    } else {
+      /* In range: floor and ceil are integers of int64 (a double with a
+      ** fraction is below 2^52). */
+      sqlite3_int64 f = (sqlite3_int64)floor(d), c = (sqlite3_int64)ceil(d);
+      switch (op) {
+      case 0:
+        if (f != c) return 0;
+        lo = hi = f;
+        break;
+      case 1: lo = f + 1; break; /* f < 2^63 - 1: no overflow */
+      case 2: lo = c; break;
+      case 3:
+        if (c == INT64_MIN) return 0;
+        hi = c - 1;
+        break;
+      case 4: hi = f; break;
+      }
     }
-    i = (sqlite3_int64)bound;
   }
-  if (lower && i > r->lo) r->lo = i;
-  if (!lower && i < r->hi) r->hi = i;
+  if (lo > r->lo) r->lo = lo;
+  if (hi < r->hi) r->hi = hi;
   return r->lo <= r->hi;
 }
 
@@ -370,40 +450,63 @@ static int compare_int64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* The values of ARG: itself, or each of an IN list. */
+typedef struct value_list {
+  sqlite3_value *arg, *item;
+  int is_in, rc;
+} value_list;
+
+static sqlite3_value *values_first(value_list *l, sqlite3_value *arg,
+                                   int is_in) {
+  l->arg = arg;
+  l->is_in = is_in;
+  l->rc = SQLITE_OK;
+  l->item = arg;
+#if SQLITE_VERSION_NUMBER >= 3038000
+  if (is_in) l->rc = sqlite3_vtab_in_first(arg, &l->item);
+#endif
+  return l->rc == SQLITE_OK ? l->item : NULL;
+}
+
+static sqlite3_value *values_next(value_list *l) {
+  l->item = NULL;
+#if SQLITE_VERSION_NUMBER >= 3038000
+  if (l->is_in) l->rc = sqlite3_vtab_in_next(l->arg, &l->item);
+#endif
+  return l->rc == SQLITE_OK ? l->item : NULL;
+}
+
+/* SQLITE_DONE (the end of an IN list) is no error. */
+static int values_rc(const value_list *l) {
+  return l->rc == SQLITE_DONE ? SQLITE_OK : l->rc;
+}
+
 /* Collects the integer values of ARG (one value, or an IN list) as a sorted
 ** array without duplicates; values that equal no integer are dropped. */
 static int collect_integers(sqlite3_value *arg, int is_in, sqlite3_int64 **out,
                             sqlite3_int64 *count) {
   sqlite3_int64 cap = 4, n = 0, v;
-  sqlite3_value *item = arg;
-  int rc = SQLITE_OK;
   sqlite3_int64 *values = sqlite3_malloc64(cap * sizeof *values);
+  value_list l;
   if (!values) return SQLITE_NOMEM;
-#if SQLITE_VERSION_NUMBER >= 3038000
-  if (is_in) rc = sqlite3_vtab_in_first(arg, &item);
-#endif
-  while (rc == SQLITE_OK && item) {
-    if (exact_integer(item, &v)) {
-      if (n == cap) {
-        sqlite3_int64 *grown =
-            sqlite3_realloc64(values, 2 * cap * sizeof *values);
-        if (!grown) {
-          sqlite3_free(values);
-          return SQLITE_NOMEM;
-        }
-        values = grown;
-        cap *= 2;
+  for (sqlite3_value *item = values_first(&l, arg, is_in); item;
+       item = values_next(&l)) {
+    if (!exact_integer(item, &v)) continue;
+    if (n == cap) {
+      sqlite3_int64 *grown =
+          sqlite3_realloc64(values, 2 * cap * sizeof *values);
+      if (!grown) {
+        sqlite3_free(values);
+        return SQLITE_NOMEM;
       }
-      values[n++] = v;
+      values = grown;
+      cap *= 2;
     }
-    if (!is_in) break;
-#if SQLITE_VERSION_NUMBER >= 3038000
-    rc = sqlite3_vtab_in_next(arg, &item);
-#endif
+    values[n++] = v;
   }
-  if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+  if (values_rc(&l) != SQLITE_OK) {
     sqlite3_free(values);
-    return rc;
+    return values_rc(&l);
   }
   qsort(values, (size_t)n, sizeof *values, compare_int64);
   *count = 0;
@@ -413,46 +516,55 @@ static int collect_integers(sqlite3_value *arg, int is_in, sqlite3_int64 **out,
   return SQLITE_OK;
 }
 
-/* The KIND_BIT set of kind names in ARG (one value, or an IN list). */
+/* The KIND_BIT set of kind names in ARG (one value, or an IN list). Only a
+** TEXT value of exactly a name's bytes equals it (embedded NULs included):
+** the column has TEXT affinity, a BLOB never equals TEXT, and no kind name
+** looks like a number. */
 static int collect_kinds(sqlite3_value *arg, int is_in, unsigned *out) {
-  sqlite3_value *item = arg;
-  int rc = SQLITE_OK;
+  value_list l;
   *out = 0;
-#if SQLITE_VERSION_NUMBER >= 3038000
-  if (is_in) rc = sqlite3_vtab_in_first(arg, &item);
-#endif
-  while (rc == SQLITE_OK && item) {
-    /* Only a TEXT value can equal a kind name (a BLOB never equals TEXT). */
-    const char *name = sqlite3_value_type(item) == SQLITE_TEXT
-                           ? (const char *)sqlite3_value_text(item)
-                           : NULL;
-    for (int k = ATF_KIND_TRACE_START; name && k <= ATF_KIND_SIGNAL_DELIVERY;
-         k++)
-      if (strcmp(name, atf_kind_name((atf_kind)k)) == 0) *out |= KIND_BIT(k);
-    if (!is_in) break;
-#if SQLITE_VERSION_NUMBER >= 3038000
-    rc = sqlite3_vtab_in_next(arg, &item);
-#endif
+  for (sqlite3_value *item = values_first(&l, arg, is_in); item;
+       item = values_next(&l)) {
+    const char *text;
+    size_t len;
+    if (sqlite3_value_type(item) != SQLITE_TEXT) continue;
+    text = (const char *)sqlite3_value_text(item);
+    len = (size_t)sqlite3_value_bytes(item);
+    for (int k = ATF_KIND_TRACE_START; text && k <= ATF_KIND_SIGNAL_DELIVERY;
+         k++) {
+      const char *name = atf_kind_name((atf_kind)k);
+      if (strlen(name) == len && memcmp(name, text, len) == 0)
+        *out |= KIND_BIT(k);
+    }
   }
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  return values_rc(&l);
 }
 
-int events_reader_error(events_cursor *c, const atf_error *err) {
-  vtab_set_error(c->base.pVtab, "atf_events", err);
-  return err->code == ATF_ERR_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
-}
-
-int events_decode_header(events_cursor *c) {
-  atf_error err;
-  if (c->have_header) return SQLITE_OK;
-  if (atf_event_decode(&c->rec, &c->ev, &err) != ATF_OK)
-    return events_reader_error(c, &err);
-  c->have_header = 1;
-  c->headers++;
+/* The options argument: words separated by commas or spaces. */
+static int parse_options(const char *options, int *skip_corrupt,
+                         char **err_msg) {
+  const char *p = options;
+  *skip_corrupt = 0;
+  while (p && *p) {
+    size_t n = strcspn(p, ", ");
+    if (n == 12 && strncmp(p, "skip_corrupt", 12) == 0) {
+      *skip_corrupt = 1;
+    } else if (n > 0) {
+      *err_msg = sqlite3_mprintf(
+          "atf_events: unknown option '%.*s' (known: skip_corrupt)", (int)n, p);
+      return SQLITE_ERROR;
+    }
+    p += n;
+    p += strspn(p, ", ");
+  }
   return SQLITE_OK;
 }
 
 /* ---- moving through the file ------------------------------------------ */
+
+static int reader_error(events_cursor *c, const atf_error *err) {
+  return vtab_reader_error(c->base.base.pVtab, err);
+}
 
 /* Moves the iterator to the first record at or after OFFSET, through the
 ** index when there is one: a binary search, then framing within a block. */
@@ -464,8 +576,7 @@ static int seek_to(events_cursor *c, uint64_t offset) {
     if (start > atf_iter_position(&c->it)) atf_iter_seek(&c->it, start, NULL);
   }
   rc = atf_iter_skip_to(&c->it, offset, &err);
-  return rc == ATF_OK || rc == ATF_END ? SQLITE_OK
-                                       : events_reader_error(c, &err);
+  return rc == ATF_OK || rc == ATF_END ? SQLITE_OK : reader_error(c, &err);
 }
 
 /* Whether block B may hold a row of the ts and event_id ranges. */
@@ -501,10 +612,11 @@ static void skip_blocks(events_cursor *c) {
                 NULL);
 }
 
-/* Reads the next record into c->rec, or sets eof. With targets, the next
+/* Reads the next record into the row, or sets eof. With targets, the next
 ** target that is a record start (any other offset is no record). */
 static int read_record(events_cursor *c) {
   atf_error err;
+  atf_record rec;
   atf_status rc;
   if (c->targets) {
     for (;;) {
@@ -520,23 +632,25 @@ static int read_record(events_cursor *c) {
   } else {
     skip_blocks(c);
   }
-  rc = atf_iter_next(&c->it, &c->rec, &err);
+  rc = atf_iter_next(&c->it, &rec, &err);
   if (rc == ATF_OK) {
-    if ((sqlite3_int64)c->rec.offset > c->offset.hi) goto done;
-    if (!c->targets) /* a scan; seeks touch a few pages only */
-      atf_map_scan_window(&c->entry->map, c->it.pos, &c->window_end);
+    if ((sqlite3_int64)rec.offset > c->offset.hi) goto done;
+    events_row_start(&c->row, &rec);
+    atf_map_scan_window(&c->entry->map, c->it.pos, &c->window);
     return SQLITE_OK;
   }
-  if (rc != ATF_END) return events_reader_error(c, &err);
-  if (c->it.torn_bytes)
+  if (rc != ATF_END) return reader_error(c, &err);
+  if (c->it.torn_bytes) {
+    c->stats.torn_tails++;
     sqlite3_log(SQLITE_WARNING,
                 "atf_events: %s: torn last record at byte offset %llu "
                 "(%llu bytes unread): rows stop before it",
                 c->entry->map.path,
                 (unsigned long long)atf_iter_position(&c->it),
                 (unsigned long long)c->it.torn_bytes);
+  }
 done:
-  c->eof = 1;
+  c->base.eof = 1;
   return SQLITE_OK;
 }
 
@@ -547,9 +661,13 @@ static int has_thread(const events_cursor *c, sqlite3_int64 thread) {
 
 /* Whether the current record passes the filters that need its header. */
 static int row_passes(events_cursor *c, int *rc) {
-  const atf_event *ev = &c->ev;
+  const atf_event *ev = &c->row.ev;
+  atf_error err;
   if (!(c->filter_ts || c->filter_event_id || c->threads || c->kinds)) return 1;
-  if ((*rc = events_decode_header(c)) != SQLITE_OK) return 0;
+  if (events_row_header(&c->row, &err) != ATF_OK) {
+    *rc = reader_error(c, &err);
+    return 0;
+  }
   if (c->filter_ts &&
       (!ev->has_timestamp || ev->ts_ns < c->ts.lo || ev->ts_ns > c->ts.hi))
     return 0;
@@ -563,42 +681,13 @@ static int row_passes(events_cursor *c, int *rc) {
   return 1;
 }
 
-/* The options argument: words separated by commas or spaces. */
-static int parse_options(events_cursor *c, const char *options) {
-  const char *p = options;
-  if (options && !(c->options = sqlite3_mprintf("%s", options)))
-    return SQLITE_NOMEM;
-  while (p && *p) {
-    size_t n = strcspn(p, ", ");
-    if (n == 12 && strncmp(p, "skip_corrupt", 12) == 0) {
-      c->skip_corrupt = 1;
-    } else if (n > 0) {
-      sqlite3_free(c->base.pVtab->zErrMsg);
-      c->base.pVtab->zErrMsg = sqlite3_mprintf(
-          "atf_events: unknown option '%.*s' (known: skip_corrupt)", (int)n, p);
-      return SQLITE_ERROR;
-    }
-    p += n;
-    p += strspn(p, ", ");
-  }
-  return SQLITE_OK;
-}
-
 /* With skip_corrupt: whether the current record decodes to its last field
-** (header, payload, registers). One that does not is left out, and said
-** so in SQLite's log; atf_check lists them. */
+** (header, payload, registers). One that does not is left out, counted
+** and said so in SQLite's log; atf_check lists them. */
 static int record_is_sound(events_cursor *c) {
   atf_error err;
-  uint32_t n;
-  c->have_header = c->have_payload = 0;
-  if (atf_event_decode(&c->rec, &c->ev, &err) == ATF_OK &&
-      atf_payload_decode(&c->ev, &c->payload, &err) == ATF_OK &&
-      events_collect_registers(c, &n, &err) == ATF_OK) {
-    c->have_header = c->have_payload = 1;
-    c->headers++;
-    c->payloads++;
-    return 1;
-  }
+  if (events_row_decode_all(&c->row, &err) == ATF_OK) return 1;
+  c->stats.records_skipped++;
   sqlite3_log(SQLITE_WARNING, "atf_events: skip_corrupt: %s", err.message);
   return 0;
 }
@@ -607,21 +696,26 @@ static int record_is_sound(events_cursor *c) {
 ** rows OFFSET skips. */
 static int events_next(sqlite3_vtab_cursor *base) {
   events_cursor *c = (events_cursor *)base;
+  sqlite3_vtab *vtab = base->pVtab;
   int rc = SQLITE_OK;
+  atf_error err;
   if (c->to_emit == 0) {
-    c->eof = 1;
+    c->base.eof = 1;
     return SQLITE_OK;
   }
   for (;;) {
-    c->have_header = c->have_payload = 0;
     rc = read_record(c);
     if (rc != SQLITE_OK && c->skip_corrupt) {
-      /* Framing damage: no record past it can be found. The rows stop. */
-      sqlite3_log(SQLITE_WARNING, "%s", c->base.pVtab->zErrMsg);
-      c->eof = 1;
+      /* Framing damage: no record past it can be found. The rows stop,
+      ** and the statement succeeds: no error message stays behind. */
+      c->stats.unread_tails++;
+      sqlite3_log(SQLITE_WARNING, "%s", vtab->zErrMsg);
+      sqlite3_free(vtab->zErrMsg);
+      vtab->zErrMsg = NULL;
+      c->base.eof = 1;
       return SQLITE_OK;
     }
-    if (rc != SQLITE_OK || c->eof) return rc;
+    if (rc != SQLITE_OK || c->base.eof) return rc;
     if (c->skip_corrupt && !record_is_sound(c)) continue;
     if (!row_passes(c, &rc)) {
       if (rc != SQLITE_OK) return rc;
@@ -634,7 +728,9 @@ static int events_next(sqlite3_vtab_cursor *base) {
     break;
   }
   if (c->to_emit > 0) c->to_emit--;
-  return (c->idx_num & IDX_HEADER) ? events_decode_header(c) : SQLITE_OK;
+  if ((c->idx_num & IDX_HEADER) && events_row_header(&c->row, &err) != ATF_OK)
+    return reader_error(c, &err);
+  return SQLITE_OK;
 }
 
 /* OFFSET with nothing else to filter: jump to the last indexed record at
@@ -647,90 +743,115 @@ static void skip_by_ordinal(events_cursor *c) {
   c->to_skip -= (sqlite3_int64)start_ordinal;
 }
 
+/* Ends the current query: counters flushed, the trace released; the row's
+** buffers are kept for the next query, unless CLOSING. */
+static void events_reset(vtab_cursor *base, int closing) {
+  events_cursor *c = (events_cursor *)base;
+  c->stats.records_framed += c->it.records_read;
+  c->it.records_read = 0;
+  stats_flush(&c->stats);
+  if (c->entry) trace_cache_release(vtab_cache(base), c->entry);
+  c->entry = NULL;
+  c->index = NULL;
+  sqlite3_free(c->targets);
+  sqlite3_free(c->threads);
+  c->targets = c->threads = NULL;
+  if (closing) events_row_free(&c->row);
+}
+
+/* Turns the slot values of argv (from A on) into the plan; *MATCH is 0 when
+** no row can match. */
+static int read_plan(events_cursor *c, sqlite3_value **argv, int a,
+                     int *match) {
+  int idx = c->idx_num, rc = SQLITE_OK;
+  int_range *ranges[] = {&c->offset, &c->ts, &c->event_id};
+  *match = 1;
+  for (int s = S_OFFSET_EQ; s <= S_ID_LE && rc == SQLITE_OK; s++) {
+    int op = (s - S_OFFSET_EQ) % 5, column = (s - S_OFFSET_EQ) / 5;
+    if (!(idx & SLOT(s))) continue;
+    if (s == S_OFFSET_EQ)
+      rc = collect_integers(argv[a++], idx & IDX_OFFSET_IN, &c->targets,
+                            &c->n_targets);
+    else if (!narrow_range(op, argv[a++], ranges[column]))
+      *match = 0;
+  }
+  if (rc == SQLITE_OK && (idx & SLOT(S_THREAD_EQ))) {
+    rc = collect_integers(argv[a++], idx & IDX_THREAD_IN, &c->threads,
+                          &c->n_threads);
+    if (rc == SQLITE_OK && c->n_threads == 0) *match = 0;
+  }
+  if (rc == SQLITE_OK && (idx & SLOT(S_KIND_EQ))) {
+    rc = collect_kinds(argv[a++], idx & IDX_KIND_IN, &c->kinds);
+    if (rc == SQLITE_OK && c->kinds == 0) *match = 0;
+  }
+  if (rc == SQLITE_OK && (idx & SLOT(S_LIMIT))) {
+    c->to_emit = sqlite3_value_int64(argv[a++]);
+    if (c->to_emit < 0) c->to_emit = -1; /* a negative LIMIT is no limit */
+  }
+  if (rc == SQLITE_OK && (idx & SLOT(S_SKIP))) {
+    c->to_skip = sqlite3_value_int64(argv[a++]);
+    if (c->to_skip < 0) c->to_skip = 0;
+  }
+  c->filter_ts = (idx & RANGE_SLOTS(S_TS_EQ)) != 0;
+  c->filter_event_id = (idx & RANGE_SLOTS(S_ID_EQ)) != 0;
+  return rc;
+}
+
 /*
-** xFilter. argv holds one value per slot set in idxNum, in slot order (see
-** the enum): the trace, offset =/IN (IDX_OFFSET_IN), offset bounds, ts =
-** and bounds, event_id = and bounds, thread_id =/IN (IDX_THREAD_IN), kind
-** =/IN (IDX_KIND_IN), LIMIT, OFFSET. IDX_HEADER takes none.
+** xFilter. argv holds the arguments (vtab_filter_args), then one value per
+** slot set in idxNum, in slot order (see the enum): offset =/IN
+** (IDX_OFFSET_IN), offset bounds, ts = and bounds, event_id = and bounds,
+** thread_id =/IN (IDX_THREAD_IN), kind =/IN (IDX_KIND_IN), LIMIT, OFFSET.
+** IDX_HEADER takes none.
 */
 static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
                          const char *idx_str, int argc, sqlite3_value **argv) {
   events_cursor *c = (events_cursor *)base;
+  sqlite3_vtab *vtab = base->pVtab;
   const char *trace;
+  char *err_msg = NULL;
   atf_error err;
-  int arg = 0, rc = SQLITE_OK, needs_index;
-  int_range *ranges[] = {&c->offset, &c->ts, &c->event_id};
+  int a, rc, match, needs_index;
   (void)idx_str;
   (void)argc;
-  end_query(c);
+  events_reset(&c->base, 0);
+  c->base.eof = 1;
   c->idx_num = idx_num;
   c->offset.lo = 0;
   c->offset.hi = c->ts.hi = c->event_id.hi = INT64_MAX;
   c->ts.lo = c->event_id.lo = INT64_MIN;
   c->n_targets = c->next_target = c->n_threads = 0;
   c->kinds = 0;
-  c->skip_corrupt = 0;
-  c->length_limit =
-      sqlite3_limit(((atf_vtab *)base->pVtab)->db, SQLITE_LIMIT_LENGTH, -1);
   c->to_skip = 0;
   c->to_emit = -1;
   c->block = 0;
-  c->window_end = 0;
-  c->eof = 1;
-  c->filter_ts = (idx_num & RANGE_SLOTS(S_TS_EQ)) != 0;
-  c->filter_event_id = (idx_num & RANGE_SLOTS(S_ID_EQ)) != 0;
+  memset(&c->window, 0, sizeof c->window);
+  c->row.stats = &c->stats;
+  c->row.length_limit =
+      sqlite3_limit(((atf_vtab *)vtab)->db, SQLITE_LIMIT_LENGTH, -1);
 
-  trace = vtab_trace_arg(base->pVtab, "atf_events", idx_num & SLOT(S_TRACE),
-                         (idx_num & SLOT(S_TRACE)) ? argv[arg++] : NULL);
-  if (!trace) return SQLITE_ERROR;
-  if (trace_cache_acquire(cache_of(c), trace, &c->entry, &err) != ATF_OK)
-    return events_reader_error(c, &err);
-  c->trace = sqlite3_mprintf("%s", trace);
-  if (!c->trace) return SQLITE_NOMEM;
+  rc = vtab_filter_args(&c->base, idx_num, argv, &a, &match);
+  if (rc != SQLITE_OK || !match) return rc;
+  rc = parse_options(vtab_arg_text(&c->base, 1), &c->skip_corrupt, &err_msg);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(vtab->zErrMsg);
+    vtab->zErrMsg = err_msg;
+    return rc;
+  }
+  rc = read_plan(c, argv, a, &match);
+  if (rc != SQLITE_OK || !match) return rc;
+  if (!(trace = vtab_trace(&c->base))) return SQLITE_ERROR;
+  if (trace_cache_acquire(vtab_cache(&c->base), trace, &c->entry, &err) !=
+      ATF_OK)
+    return reader_error(c, &err);
   atf_iter_init(&c->it, &c->entry->map);
-
-  for (int s = S_OFFSET_EQ; s <= S_ID_LE && rc == SQLITE_OK; s++) {
-    int op = (s - S_OFFSET_EQ) % 5, column = (s - S_OFFSET_EQ) / 5;
-    if (!(idx_num & SLOT(s))) continue;
-    if (s == S_OFFSET_EQ)
-      rc = collect_integers(argv[arg++], idx_num & IDX_OFFSET_IN, &c->targets,
-                            &c->n_targets);
-    else if (!narrow_range(op, argv[arg++], ranges[column]))
-      return SQLITE_OK; /* nothing can match: no rows */
-  }
-  if (rc == SQLITE_OK && (idx_num & SLOT(S_THREAD_EQ))) {
-    rc = collect_integers(argv[arg++], idx_num & IDX_THREAD_IN, &c->threads,
-                          &c->n_threads);
-    if (rc == SQLITE_OK && c->n_threads == 0) return SQLITE_OK;
-  }
-  if (rc == SQLITE_OK && (idx_num & SLOT(S_KIND_EQ))) {
-    rc = collect_kinds(argv[arg++], idx_num & IDX_KIND_IN, &c->kinds);
-    if (rc == SQLITE_OK && c->kinds == 0) return SQLITE_OK;
-  }
-  if (rc != SQLITE_OK) return rc;
-  if (idx_num & SLOT(S_LIMIT)) {
-    c->to_emit = sqlite3_value_int64(argv[arg++]);
-    if (c->to_emit < 0) c->to_emit = -1; /* a negative LIMIT is no limit */
-  }
-  if (idx_num & SLOT(S_SKIP)) {
-    c->to_skip = sqlite3_value_int64(argv[arg++]);
-    if (c->to_skip < 0) c->to_skip = 0;
-  }
-  rc = parse_options(c, (idx_num & SLOT(S_OPTIONS))
-                            ? (const char *)sqlite3_value_text(argv[arg++])
-                            : ((atf_vtab *)base->pVtab)->options);
-  if (rc != SQLITE_OK) return rc;
 
   /* The index serves seeks, block skipping and jumps by ordinal; a plain
   ** scan does without it. */
   needs_index = c->targets || c->offset.lo > 0 || c->filter_ts ||
                 c->filter_event_id || (c->to_skip > 0 && !c->skip_corrupt);
-  if (needs_index) {
-    if (trace_entry_index(c->entry, &c->index, &err) != ATF_OK)
-      return events_reader_error(c, &err);
-  } else {
-    atf_map_advise_sequential(&c->entry->map);
-  }
+  if (needs_index && trace_entry_index(c->entry, &c->index, &err) != ATF_OK)
+    return reader_error(c, &err);
   if (!c->targets && c->offset.lo > 0 &&
       (rc = seek_to(c, (uint64_t)c->offset.lo)) != SQLITE_OK)
     return rc;
@@ -739,35 +860,47 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
   if (c->to_skip > 0 && !c->targets && c->offset.lo == 0 && !c->threads &&
       !c->kinds && !c->filter_ts && !c->filter_event_id && !c->skip_corrupt)
     skip_by_ordinal(c);
-  c->eof = 0;
+  c->base.eof = 0;
   return events_next(base);
 }
 
-static int events_eof(sqlite3_vtab_cursor *base) {
-  return ((events_cursor *)base)->eof;
+static int events_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
+                         int column) {
+  events_cursor *c = (events_cursor *)base;
+  if (column >= COL_TRACE) {
+    vtab_result_arg(&c->base, ctx, column - COL_TRACE);
+    return SQLITE_OK;
+  }
+  return events_row_column(&c->row, ctx, column);
 }
 
 static int events_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid) {
-  *rowid = (sqlite3_int64)((events_cursor *)base)->rec.offset;
+  *rowid = (sqlite3_int64)((events_cursor *)base)->row.rec.offset;
   return SQLITE_OK;
 }
 
-static sqlite3_module events_module = {
-    .iVersion = 0,
-    .xCreate = vtab_connect, /* same as xConnect: eponymous and CREATE */
-    .xConnect = vtab_connect,
-    .xBestIndex = events_best_index,
-    .xDisconnect = vtab_disconnect,
-    .xDestroy = vtab_disconnect,
-    .xOpen = events_open,
-    .xClose = events_close,
-    .xFilter = events_filter,
-    .xNext = events_next,
-    .xEof = events_eof,
-    .xColumn = events_column,
-    .xRowid = events_rowid,
+/* CREATE VIRTUAL TABLE: the options are known. */
+static int events_check_args(sqlite3 *db, const vtab_table *table,
+                             char *const *args, char **err_msg) {
+  int skip;
+  (void)db;
+  (void)table;
+  return parse_options(args[1], &skip, err_msg);
+}
+
+static const vtab_table events_table = {
+    .name = "atf_events",
+    .schema = EVENTS_SCHEMA,
+    .first_arg = COL_TRACE,
+    .n_args = 2,
+    .cursor_size = sizeof(events_cursor),
+    .reset = events_reset,
+    .check_args = events_check_args,
 };
 
-int events_vtab_register(sqlite3 *db) {
-  return vtab_register(db, "atf_events", &events_module, SCHEMA);
+static const sqlite3_module events_module = VTAB_MODULE(
+    events_best_index, events_filter, events_next, events_column, events_rowid);
+
+int events_vtab_register(sqlite3 *db, atf_conn *conn) {
+  return vtab_register(db, conn, &events_table, &events_module);
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "json_buf.h"
-#include "vtab_util.h"
+#include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
 
 static int reserve(json_buf *b, size_t more) {

@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "manifest_vtab.h"
-#include "vtab_util.h"
+#include "vtab.h"
 SQLITE_EXTENSION_INIT3
 
 enum {
@@ -61,52 +61,29 @@ static const char SCHEMA[] =
     "events_file_size INTEGER, events_bin_size INTEGER, manifest TEXT, "
     "trace HIDDEN)";
 
-/* idxNum bits (xBestIndex sets them, xFilter reads them): */
-#define IDX_TRACE 0x1 /* argv[0] is the trace, the table-valued argument */
-
 typedef struct manifest_cursor {
-  sqlite3_vtab_cursor base;
-  char *trace;
+  vtab_cursor base;
   atf_manifest manifest;
   int has_events_size;
   sqlite3_int64 events_size;
-  int eof;
 } manifest_cursor;
 
-static int manifest_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out) {
-  manifest_cursor *c = sqlite3_malloc64(sizeof *c);
-  (void)vtab;
-  if (!c) return SQLITE_NOMEM;
-  memset(c, 0, sizeof *c);
-  c->eof = 1;
-  *out = &c->base;
-  return SQLITE_OK;
+static void manifest_reset(vtab_cursor *base, int closing) {
+  (void)closing;
+  atf_manifest_free(&((manifest_cursor *)base)->manifest);
 }
 
-static void manifest_reset(manifest_cursor *c) {
-  atf_manifest_free(&c->manifest);
-  sqlite3_free(c->trace);
-  c->trace = NULL;
-  c->eof = 1;
-}
-
-static int manifest_close(sqlite3_vtab_cursor *base) {
-  manifest_reset((manifest_cursor *)base);
-  sqlite3_free(base);
-  return SQLITE_OK;
-}
-
-/* xBestIndex: the only constraint used is the trace argument, IDX_TRACE. */
+/* xBestIndex: the trace argument (vtab.h) and nothing else. */
 static int manifest_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-  return vtab_plan_trace_only(vtab, info, COL_TRACE, 1, 1);
+  int idx, n_argv, has_trace;
+  int rc = vtab_plan_args(vtab, info, &idx, &n_argv, &has_trace);
+  info->idxNum = idx;
+  info->estimatedRows = 1;
+  info->estimatedCost = has_trace ? 1 : 1e12;
+  return rc;
 }
 
-static int manifest_error(manifest_cursor *c, const atf_error *err) {
-  vtab_set_error(c->base.pVtab, "atf_manifest", err);
-  return err->code == ATF_ERR_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
-}
-
-/* xFilter: idxNum IDX_TRACE means argv[0] is the trace (see xBestIndex). */
+/* xFilter: argv holds the trace argument (vtab_filter_args). */
 static int manifest_filter(sqlite3_vtab_cursor *base, int idx_num,
                            const char *idx_str, int argc,
                            sqlite3_value **argv) {
@@ -116,14 +93,16 @@ static int manifest_filter(sqlite3_vtab_cursor *base, int idx_num,
   atf_error err;
   atf_status rc;
   const char *trace;
+  int n, match, src;
   (void)idx_str;
   (void)argc;
-  manifest_reset(c);
-  trace = vtab_trace_arg(base->pVtab, "atf_manifest", idx_num & IDX_TRACE,
-                         (idx_num & IDX_TRACE) ? argv[0] : NULL);
-  if (!trace) return SQLITE_ERROR;
+  manifest_reset(&c->base, 0);
+  c->base.eof = 1;
+  src = vtab_filter_args(&c->base, idx_num, argv, &n, &match);
+  if (src != SQLITE_OK || !match) return src;
+  if (!(trace = vtab_trace(&c->base))) return SQLITE_ERROR;
   rc = atf_trace_paths_resolve(trace, &paths, &err);
-  if (rc != ATF_OK) return manifest_error(c, &err);
+  if (rc != ATF_OK) return vtab_reader_error(base->pVtab, &err);
   rc = atf_manifest_load(paths.manifest_path, &c->manifest, &err);
   if (rc == ATF_ERR_NOT_FOUND) {
     rc = err.code = ATF_ERR_MANIFEST;
@@ -136,20 +115,14 @@ static int manifest_filter(sqlite3_vtab_cursor *base, int idx_num,
       atf_file_id_read(paths.events_path, &events_id, NULL) == ATF_OK;
   if (c->has_events_size) c->events_size = (sqlite3_int64)events_id.size;
   atf_trace_paths_free(&paths);
-  if (rc != ATF_OK) return manifest_error(c, &err);
-  c->trace = sqlite3_mprintf("%s", trace);
-  if (!c->trace) return SQLITE_NOMEM;
-  c->eof = 0;
+  if (rc != ATF_OK) return vtab_reader_error(base->pVtab, &err);
+  c->base.eof = 0;
   return SQLITE_OK;
 }
 
 static int manifest_next(sqlite3_vtab_cursor *base) {
-  ((manifest_cursor *)base)->eof = 1;
+  ((vtab_cursor *)base)->eof = 1;
   return SQLITE_OK;
-}
-
-static int manifest_eof(sqlite3_vtab_cursor *base) {
-  return ((manifest_cursor *)base)->eof;
 }
 
 static int manifest_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid) {
@@ -197,29 +170,24 @@ static int manifest_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
     if (c->has_events_size) sqlite3_result_int64(ctx, c->events_size);
     break;
   case COL_MANIFEST: result_string(ctx, m->json); break;
-  case COL_TRACE:
-    sqlite3_result_text(ctx, c->trace, -1, SQLITE_TRANSIENT);
-    break;
+  case COL_TRACE: vtab_result_arg(&c->base, ctx, 0); break;
   }
   return SQLITE_OK;
 }
 
-static sqlite3_module manifest_module = {
-    .iVersion = 0,
-    .xCreate = vtab_connect, /* same as xConnect: eponymous and CREATE */
-    .xConnect = vtab_connect,
-    .xBestIndex = manifest_best_index,
-    .xDisconnect = vtab_disconnect,
-    .xDestroy = vtab_disconnect,
-    .xOpen = manifest_open,
-    .xClose = manifest_close,
-    .xFilter = manifest_filter,
-    .xNext = manifest_next,
-    .xEof = manifest_eof,
-    .xColumn = manifest_column,
-    .xRowid = manifest_rowid,
+static const vtab_table manifest_table = {
+    .name = "atf_manifest",
+    .schema = SCHEMA,
+    .first_arg = COL_TRACE,
+    .n_args = 1,
+    .cursor_size = sizeof(manifest_cursor),
+    .reset = manifest_reset,
 };
 
-int manifest_vtab_register(sqlite3 *db) {
-  return vtab_register(db, "atf_manifest", &manifest_module, SCHEMA);
+static const sqlite3_module manifest_module =
+    VTAB_MODULE(manifest_best_index, manifest_filter, manifest_next,
+                manifest_column, manifest_rowid);
+
+int manifest_vtab_register(sqlite3 *db, atf_conn *conn) {
+  return vtab_register(db, conn, &manifest_table, &manifest_module);
 }

@@ -3,5 +3,7 @@
 #ifndef ATF_MANIFEST_VTAB_H
 #define ATF_MANIFEST_VTAB_H
 #include <sqlite3ext.h>
-int manifest_vtab_register(sqlite3 *db);
+
+#include "vtab.h"
+int manifest_vtab_register(sqlite3 *db, atf_conn *conn);
 #endif

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "trace_cache.h"
-#include "vtab_util.h"
 SQLITE_EXTENSION_INIT3
 
 /* Unused entries kept beyond this many are dropped, oldest first. */
@@ -133,16 +132,39 @@ atf_status trace_entry_index(trace_entry *entry, const atf_index **out,
   return ATF_OK;
 }
 
-const atf_index *trace_cache_peek_index(trace_cache *cache, const char *trace) {
+/* Bytes of an average record, for estimates before a trace is indexed
+** (the generator's are ~185, the fixture's ~180). */
+#define AVERAGE_RECORD_BYTES 180
+
+int trace_cache_records_hint(trace_cache *cache, const char *trace,
+                             sqlite3_uint64 *records) {
   atf_trace_paths paths;
-  const atf_index *found = NULL;
+  atf_file_id id;
+  int found = 0;
   if (!trace || atf_trace_paths_resolve(trace, &paths, NULL) != ATF_OK)
-    return NULL;
+    return 0;
   for (trace_entry *e = cache->entries; e && !found; e = e->next)
-    if (e->index_current && strcmp(e->events_path, paths.events_path) == 0)
-      found = &e->index;
+    if (e->index_current && strcmp(e->events_path, paths.events_path) == 0) {
+      *records = e->index.records;
+      found = 1;
+    }
+  if (!found && atf_file_id_read(paths.events_path, &id, NULL) == ATF_OK) {
+    *records = id.size / AVERAGE_RECORD_BYTES + 1;
+    found = 1;
+  }
   atf_trace_paths_free(&paths);
   return found;
+}
+
+atf_status trace_probe(const char *trace, atf_error *err) {
+  atf_trace_paths paths;
+  atf_map map;
+  atf_status rc = atf_trace_paths_resolve(trace, &paths, err);
+  if (rc != ATF_OK) return rc;
+  rc = atf_map_open(paths.events_path, &map, err);
+  if (rc == ATF_OK) atf_map_close(&map);
+  atf_trace_paths_free(&paths);
+  return rc;
 }
 
 void trace_cache_free(trace_cache *cache) {

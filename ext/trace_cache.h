@@ -12,6 +12,8 @@
 #ifndef ATF_TRACE_CACHE_H
 #define ATF_TRACE_CACHE_H
 
+#include <sqlite3ext.h>
+
 #include "atf_reader.h"
 
 typedef struct trace_entry {
@@ -39,9 +41,15 @@ void trace_cache_release(trace_cache *cache, trace_entry *entry);
 atf_status trace_entry_index(trace_entry *entry, const atf_index **out,
                              atf_error *err);
 
-/* An entry's index if the connection already has one for TRACE's current
-** file, for planning estimates; NULL otherwise. Builds nothing. */
-const atf_index *trace_cache_peek_index(trace_cache *cache, const char *trace);
+/* For planning: the number of records of TRACE, exact when the connection
+** has indexed its current file, else estimated from the file's size.
+** Returns 0 when the trace cannot be found. Builds and maps nothing. */
+int trace_cache_records_hint(trace_cache *cache, const char *trace,
+                             sqlite3_uint64 *records);
+
+/* Whether TRACE can be opened, with the error a query would give
+** (CREATE VIRTUAL TABLE checks its argument with it). */
+atf_status trace_probe(const char *trace, atf_error *err);
 
 void trace_cache_free(trace_cache *cache);
 

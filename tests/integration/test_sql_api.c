@@ -390,6 +390,11 @@ static void sql__offset_pushdown__then_same_rows_as_full_scan(void) {
   sqlite3_close(db);
 }
 
+/* Whether this SQLite lets the table take LIMIT and OFFSET (3.46+). */
+static int limit_pushdown(void) {
+  return sqlite3_libversion_number() >= 3046000;
+}
+
 static void sql__limit_offset__then_same_rows_as_full_scan(void) {
   static const char *const tails[] = {"LIMIT 10",
                                       "LIMIT 10 OFFSET 995",
@@ -421,10 +426,11 @@ static void sql__limit_offset__then_same_rows_as_full_scan(void) {
       CHECK(!"LIMIT/OFFSET pushdown changed the rows");
     }
   }
-  /* The pushed-down plan is the one taken, and only where it is safe. */
-  CHECK(strstr(plan_of(db, "SELECT event_id FROM atf_events('x') LIMIT 1 "
-                           "OFFSET 2"),
-               "limit skip") != NULL);
+  /* The pushed-down plan is the one taken, and only where it is safe:
+  ** SQLite 3.46 and later (events_vtab.c, limit_is_safe). */
+  CHECK((strstr(plan_of(db, "SELECT event_id FROM atf_events('x') LIMIT 1 "
+                            "OFFSET 2"),
+                "limit skip") != NULL) == limit_pushdown());
   CHECK(strstr(plan_of(db, "SELECT event_id FROM atf_events('x') WHERE "
                            "+offset >= 0 LIMIT 1 OFFSET 2"),
                "limit") == NULL);
@@ -531,7 +537,9 @@ static void sql__header_pushdown__then_same_rows_as_full_scan(void) {
     ** keeps the BETWEEN beside the two bounds it derives), so the plan is
     ** only checked without one; the rows are checked always. */
     check_same_as_unpushed(db, dir, where, "LIMIT 7 OFFSET 3",
-                           strstr(where, "BETWEEN") ? NULL : "limit skip");
+                           strstr(where, "BETWEEN") || !limit_pushdown()
+                               ? NULL
+                               : "limit skip");
   }
   /* Block skipping: a narrow ts range reads few records. */
   {
@@ -565,7 +573,12 @@ static void sql__skip_by_ordinal__then_reads_one_block(void) {
             "9001,9002,9003");
   int64_t framed =
       query_int(db, "SELECT atf_stats() ->> 'records_framed'", NULL) - f0;
-  CHECK(framed <= ATF_INDEX_MARK_RECORDS + 3);
+  /* Before SQLite 3.46 the table does not take OFFSET (limit_is_safe):
+  ** SQLite steps over the 9000 rows, each framed, none decoded. */
+  if (limit_pushdown())
+    CHECK(framed <= ATF_INDEX_MARK_RECORDS + 3);
+  else
+    CHECK(framed >= 9003 && framed <= 9003 + 1);
   sqlite3_close(db);
 }
 
