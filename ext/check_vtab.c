@@ -15,10 +15,12 @@
 **   code      TEXT     torn_tail, corrupt_record, bad_length_prefix,
 **                      invalid_utf8, not_finalized, bad_manifest,
 **                      event_count_mismatch, bytes_written_mismatch,
+**                      manifest_control_character, manifest_invalid_utf8,
 **                      more (findings past the first MAX_PER_CODE of a code,
 **                      counted), and summary (always the last row)
 **   offset    INTEGER  byte offset in events.bin of the record concerned;
-**                      NULL for the manifest and the summary
+**                      for manifest_* codes, the byte offset in trace.json;
+**                      NULL for the other manifest findings and the summary
 **   message   TEXT     what is wrong, naming the file and the offset; for
 **                      the summary a JSON object: events, bytes, corrupt,
 **                      torn_bytes, unread_bytes, first_ts, last_ts, min_ts,

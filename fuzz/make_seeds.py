@@ -269,6 +269,31 @@ def manifests(fixture_manifest):
                          b'"timeEndNs":2,"eventCount":0}',
         "not_an_object": b'[1, 2, 3]',
         "truncated": base[:60].encode(),
+        # JSON at its edges, and forms of what JSON is not (json_check.c).
+        "edge_json":
+            b' \t\r\n{ "os" :\t"\\u00e9\\ud83d\\ude00\\"\\\\\\/\\b'
+            b'\\f\\n\\r\\t",\r\n"arch":"x86_64\x7f","n":[1e5,-0.5E-3,0,'
+            b'-0,1E+2,0.0e-0,12345678901234567890123,1.5e-400,2e400],'
+            b'"timeStartNs":5,"x":{"a":[[],{},true,false,null,""]},'
+            b'"timeEndNs":9007199254740993,"eventCount":0,"modules":[]}\n',
+        "raw_control_and_bad_utf8":
+            b'{"os":"li\x01nux","arch":"x86\xff_64","k\xc0\xaf":"\t",'
+            b'"timeStartNs":1,"timeEndNs":2,"eventCount":0,'
+            b'"modules":["\xed\xa0\x80"]}',
+        "v2_manifest_shape":
+            b'{\n  "threads": [\n    {"id": 0, "has_detail": true}\n  ],\n'
+            b'  "time_start_ns": 0,\n  "time_end_ns": 0,\n'
+            b'  "clock_type": 1,\n  "symbols": [{"function_id": '
+            b'"0x9469d8e900000001", "module_id": 2489964777, '
+            b'"symbol_index": 1, "name": "-[QLWorker runLoop]"}],\n'
+            b'  "format_version": "2.1"\n}\n',
+        "leading_zero": base.replace('"pid":4242', '"pid":04242').encode(),
+        "trailing_comma": base.replace(']}', '],}').encode(),
+        "bad_escape": base.replace('"linux"', '"lin\\u00zzux"').encode(),
+        "lone_surrogate": base.replace('"linux"', '"\\ud800x"').encode(),
+        "byte_order_mark": b'\xef\xbb\xbf' + base.encode(),
+        "deep_nesting": base[:-1].encode() + b',"d":' + b'[' * 600 +
+        b']' * 600 + b'}',
     }
 
 

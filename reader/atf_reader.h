@@ -41,7 +41,7 @@ typedef enum atf_status {
   ATF_ERR_VARINT,   /* varint longer than 10 bytes, overflowing, or cut */
   ATF_ERR_PROTOBUF, /* a record's bytes are not a valid Event message */
   ATF_ERR_RANGE,    /* seek past the end, or a value out of range */
-  ATF_ERR_JSON,     /* trace.json is not valid JSON */
+  ATF_ERR_JSON,     /* trace.json is not JSON (RFC 8259) */
   ATF_ERR_MANIFEST, /* trace.json lacks a required key or has a wrong type */
 } atf_status;
 
@@ -326,11 +326,11 @@ typedef struct atf_block {
 typedef struct atf_index {
   atf_block *blocks;
   size_t n_blocks, cap;
-  uint64_t records;    /* records indexed */
-  uint64_t end;        /* offset just past the last indexed record */
-  uint64_t torn_bytes; /* a torn tail after end */
-  int damaged;         /* framing damage at end: nothing past it is indexed */
-  atf_file_id id;      /* identity of the file indexed */
+  uint64_t records;     /* records indexed */
+  uint64_t end;         /* offset just past the last indexed record */
+  uint64_t torn_bytes;  /* a torn tail after end */
+  int damaged;          /* framing damage at end: nothing past it is indexed */
+  atf_file_id id;       /* identity of the file indexed */
   uint64_t fingerprint; /* of the bytes around both ends of what is indexed */
 } atf_index;
 
@@ -369,11 +369,15 @@ typedef enum atf_severity {
 
 /* One problem found in a trace. CODE is one of: torn_tail, corrupt_record,
 ** bad_length_prefix, invalid_utf8, not_finalized, bad_manifest,
-** event_count_mismatch, bytes_written_mismatch. */
+** event_count_mismatch, bytes_written_mismatch, manifest_control_character
+** (a raw control character in a string of trace.json),
+** manifest_invalid_utf8 (a string of trace.json that is not UTF-8). */
 typedef struct atf_finding {
   atf_severity severity;
   const char *code;
-  uint64_t offset; /* byte offset in events.bin (or JSON), or ATF_NO_OFFSET */
+  /* Byte offset in events.bin; in trace.json for the manifest_* codes;
+  ** ATF_NO_OFFSET when none applies. */
+  uint64_t offset;
   char message[600];
 } atf_finding;
 
@@ -392,7 +396,8 @@ typedef struct atf_check_summary {
 
 /* Reads all of TRACE (a pid_* directory, events.bin or trace.json path):
 ** every record framed and decoded (header, payload, registers), every
-** string checked for UTF-8, the manifest parsed and compared with the file.
+** string checked for UTF-8, the manifest parsed, its strings checked
+** (atf_json_notes) and its counts compared with the file.
 ** FN gets each finding; SUM the totals. Fails only when events.bin cannot
 ** be opened (or memory runs out); damage is findings, not failure. */
 atf_status atf_check_trace(const char *trace, atf_finding_fn fn, void *user,
@@ -402,6 +407,26 @@ atf_status atf_check_trace(const char *trace, atf_finding_fn fn, void *user,
 const char *atf_severity_name(atf_severity severity);
 
 /* ---- manifest: trace.json --------------------------------------------- */
+
+/* Arrays and objects nest at most this deep in the JSON files the reader
+** reads (cJSON, which builds their values, stops at 1000). */
+#define ATF_JSON_MAX_DEPTH 512
+
+/* What a JSON text holds that the reader takes although JSON (RFC 8259)
+** forbids it or C strings cannot keep it, for atf_check to report. Counts,
+** and the byte offset in the text of the first occurrence (ATF_NO_OFFSET
+** when the count is 0). */
+typedef struct atf_json_notes {
+  /* Strings (keys too) holding a raw control character U+0001..U+001F,
+  ** which JSON requires escaped; kept byte for byte. */
+  uint64_t control_strings, first_control;
+  /* Strings holding bytes that are not UTF-8; kept byte for byte. The
+  ** offset is that of the first ill-formed byte. */
+  uint64_t invalid_utf8_strings, first_invalid_utf8;
+  /* \u0000 escapes: valid JSON, but a C string would end there. The offset
+  ** is that of the backslash. */
+  uint64_t escaped_nuls, first_escaped_nul;
+} atf_json_notes;
 
 /* An optional unsigned key of the manifest. */
 typedef struct atf_opt_u64 {
@@ -424,17 +449,25 @@ typedef struct atf_manifest {
   atf_opt_u64 last_event_offset;
   atf_opt_u64 events_file_size;
   size_t module_count;
-  char **modules;     /* module UUIDs in registration order */
-  char *modules_json; /* the modules as a compact JSON array ("[]" if none) */
-  char *json;         /* the whole file as read, unknown keys included */
-  void *root;         /* the parsed document (a cJSON *) */
+  char **modules;       /* module UUIDs in registration order */
+  char *modules_json;   /* the modules as a compact JSON array ("[]" if none) */
+  char *json;           /* the whole file as read, unknown keys included */
+  void *root;           /* the parsed document (a cJSON *) */
+  atf_json_notes notes; /* what the text holds that JSON forbids */
 } atf_manifest;
 
-/* Parses the JSON text TEXT[0..LEN) (SOURCE names it in errors). Requires the
-** keys os, arch (strings), timeStartNs, timeEndNs, eventCount (unsigned
-** integers); optional keys must have their type when present; unknown keys
-** are kept. Integers are exact to 64 bits, beyond what a double holds.
-** Errors: ATF_ERR_JSON (not JSON), ATF_ERR_MANIFEST (key or type). */
+/* Parses the JSON text TEXT[0..LEN) (SOURCE names it in errors). The text
+** must be one JSON value (RFC 8259, checked strictly: no byte order mark,
+** comment, trailing comma, leading zero, NaN, lone surrogate, ...; nesting
+** at most ATF_JSON_MAX_DEPTH deep) with two exceptions, kept byte for byte
+** and counted in OUT->notes: raw control characters other than NUL inside
+** strings (real writers leave them unescaped), and strings that are not
+** UTF-8. Requires the keys os, arch (strings), timeStartNs, timeEndNs,
+** eventCount (unsigned integers); optional keys must have their type when
+** present; unknown keys are kept. Integers are exact to 64 bits, beyond what
+** a double holds. Errors: ATF_ERR_JSON (not JSON: err->offset is the byte
+** where the text stops being JSON), ATF_ERR_MANIFEST (a key given twice, a
+** missing key or a wrong type, a \u0000 escape). */
 atf_status atf_manifest_parse(const char *text, size_t len, const char *source,
                               atf_manifest *out, atf_error *err);
 /* Reads and parses the file PATH; ATF_ERR_NOT_FOUND when it does not exist. */

@@ -115,6 +115,35 @@ static int check_record(check_ctx *ctx, const atf_record *rec,
   return 1;
 }
 
+/* What the manifest's strings hold that JSON forbids or SQL cannot take as
+** TEXT: tolerated by atf_manifest_parse, told here. */
+static void check_manifest_strings(check_ctx *ctx, const char *path,
+                                   const atf_manifest *m) {
+  const atf_json_notes *n = &m->notes;
+  if (n->control_strings) {
+    unsigned byte = (unsigned char)m->json[n->first_control];
+    report(ctx, ATF_SEVERITY_WARNING, "manifest_control_character",
+           n->first_control,
+           "%s: byte offset %llu: raw control character 0x%02x inside a "
+           "string, which JSON requires escaped (\\u%04x); kept as written "
+           "(%llu string%s hold%s such characters)",
+           path, (unsigned long long)n->first_control, byte, byte,
+           (unsigned long long)n->control_strings,
+           n->control_strings == 1 ? "" : "s",
+           n->control_strings == 1 ? "s" : "");
+  }
+  if (n->invalid_utf8_strings)
+    report(ctx, ATF_SEVERITY_WARNING, "manifest_invalid_utf8",
+           n->first_invalid_utf8,
+           "%s: byte offset %llu: a string that is not valid UTF-8 (byte "
+           "0x%02x); kept as written, atf_manifest returns a value holding "
+           "it as a BLOB (%llu string%s not UTF-8)",
+           path, (unsigned long long)n->first_invalid_utf8,
+           (unsigned)(unsigned char)m->json[n->first_invalid_utf8],
+           (unsigned long long)n->invalid_utf8_strings,
+           n->invalid_utf8_strings == 1 ? " is" : "s are");
+}
+
 static void check_manifest(check_ctx *ctx, const atf_trace_paths *paths,
                            const atf_map *map, const atf_check_summary *sum) {
   atf_manifest m;
@@ -134,6 +163,7 @@ static void check_manifest(check_ctx *ctx, const atf_trace_paths *paths,
            err.message);
     return;
   }
+  check_manifest_strings(ctx, paths->manifest_path, &m);
   if (m.event_count != sum->events)
     report(ctx, ATF_SEVERITY_WARNING, "event_count_mismatch", ATF_NO_OFFSET,
            "%s: eventCount is %llu, events.bin holds %llu events",

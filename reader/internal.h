@@ -63,6 +63,32 @@ static inline atf_status atf_varint_read(const uint8_t *p, const uint8_t *end,
   return ATF_ERR_VARINT; /* an 11th byte would be needed */
 }
 
+/* The length (1 to 4) of the well-formed UTF-8 character at P, of which
+** AVAIL (> 0) bytes are readable; 0 when the bytes there are not one (RFC
+** 3629: no overlong form, no UTF-16 surrogate, nothing above U+10FFFF). */
+static inline size_t atf_utf8_char_len(const uint8_t *p, size_t avail) {
+  uint8_t c = p[0];
+  size_t need;
+  uint32_t cp, min;
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) {
+    need = 1, cp = c & 0x1f, min = 0x80;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    need = 2, cp = c & 0x0f, min = 0x800;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    need = 3, cp = c & 0x07, min = 0x10000;
+  } else {
+    return 0; /* continuation byte first, or 0xc0/0xc1/0xf5.. */
+  }
+  if (avail - 1 < need) return 0;
+  for (size_t k = 1; k <= need; k++) {
+    if ((p[k] & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (p[k] & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return need + 1;
+}
+
 /* malloc'd copy of S, or NULL when out of memory. */
 char *atf_strdup(const char *s);
 

@@ -1,10 +1,12 @@
 /*
-** manifest.c - trace.json, parsed with cJSON, 64-bit integers exact.
+** manifest.c - trace.json: checked as strict JSON (json_check.c), then
+** parsed with cJSON, 64-bit integers exact.
 **
 ** cJSON keeps numbers as doubles, exact only to 2^53, while nanosecond times
-** and session ids go beyond. So the number tokens of the text are located
-** first, in document order, and matched to cJSON's number items walked in
-** the same order: each integer is then read from its own digits.
+** and session ids go beyond. So the strict check hands over the number
+** tokens of the top-level object's members, in document order, and they are
+** matched to cJSON's number members walked in the same order: each integer
+** is then read from its own digits.
 */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -13,40 +15,36 @@
 #include <string.h>
 
 #include "internal.h"
+#include "json_check.h"
 
 typedef struct span {
   const char *ptr;
   size_t len;
 } span;
 
-/* Spans of the number tokens of TEXT (which cJSON accepted), in order. */
-static size_t find_number_tokens(const char *text, size_t len, span *out,
-                                 size_t cap) {
-  size_t i = 0, n = 0;
-  while (i < len) {
-    char c = text[i];
-    if (c == '"') { /* skip a string, escapes included */
-      for (i++; i < len && text[i] != '"'; i++)
-        if (text[i] == '\\') i++;
-      i++;
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      size_t start = i;
-      while (i < len && strchr("+-.eE0123456789", text[i]) && text[i])
-        i++;
-      if (n < cap) out[n].ptr = text + start, out[n].len = i - start;
-      n++;
-    } else {
-      i++;
-    }
-  }
-  return n;
-}
+/* The number tokens of the top-level members, as the check finds them. */
+typedef struct member_numbers {
+  span *tokens;
+  size_t n, cap;
+  int nomem;
+} member_numbers;
 
-static size_t count_numbers(const cJSON *item) {
-  size_t n = cJSON_IsNumber(item) ? 1 : 0;
-  for (const cJSON *c = item->child; c; c = c->next)
-    n += count_numbers(c);
-  return n;
+static void on_number(void *user, const char *token, size_t len,
+                      uint64_t offset, unsigned depth) {
+  member_numbers *nums = user;
+  (void)offset;
+  if (depth != 1 || nums->nomem) return; /* nested: not a manifest key */
+  if (nums->n == nums->cap) {
+    size_t cap = nums->cap ? 2 * nums->cap : 16;
+    span *grown = realloc(nums->tokens, cap * sizeof *grown);
+    if (!grown) {
+      nums->nomem = 1;
+      return;
+    }
+    nums->tokens = grown;
+    nums->cap = cap;
+  }
+  nums->tokens[nums->n++] = (span){token, len};
 }
 
 /* Reads TOKEN as a plain JSON integer (no fraction, no exponent). */
@@ -182,104 +180,130 @@ static atf_status parse_members(parse_ctx *ctx, atf_manifest *m) {
   return ATF_OK;
 }
 
-/* Keys and strings are C strings once cJSON has them: a NUL inside one would
-** silently cut it ("os\u0000x" would read as "os"), so none may hold one. */
-static int has_nul(const char *text, size_t len) {
-  if (memchr(text, 0, len)) return 1;
-  for (size_t i = 0; i + 5 < len; i++)
-    if (text[i] == '\\' && text[i + 1] == 'u' && text[i + 2] == '0' &&
-        text[i + 3] == '0' && text[i + 4] == '0' && text[i + 5] == '0') {
-      size_t backslashes = 0; /* "\\u0000" is an escaped backslash */
-      while (backslashes < i && text[i - 1 - backslashes] == '\\')
-        backslashes++;
-      if (backslashes % 2 == 0) return 1;
-    }
-  return 0;
+typedef struct keyed {
+  const char *key;
+  size_t index; /* in document order */
+} keyed;
+
+static int by_key_then_index(const void *a, const void *b) {
+  const keyed *x = a, *y = b;
+  int c = strcmp(x->key, y->key);
+  if (c) return c;
+  return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* A key given twice is ambiguous (parsers disagree on which wins). */
-static const char *duplicate_key(const cJSON *root) {
-  for (const cJSON *a = root->child; a; a = a->next)
-    for (const cJSON *b = a->next; b; b = b->next)
-      if (a->string && b->string && strcmp(a->string, b->string) == 0)
-        return a->string;
-  return NULL;
-}
-
-/* Matches each top-level number member to its token in the text. */
-static atf_status locate_tokens(parse_ctx *ctx, const char *text, size_t len) {
-  size_t members = (size_t)cJSON_GetArraySize(ctx->root), total, next = 0, i;
-  span *tokens;
-  total = count_numbers(ctx->root);
-  tokens = malloc((total ? total : 1) * sizeof *tokens);
-  ctx->member_token = calloc(members ? members : 1, sizeof *ctx->member_token);
-  if (!tokens || !ctx->member_token) {
-    free(tokens);
+/* A key given twice is ambiguous (parsers disagree on which wins). Sets
+** *TWICE to the first key in document order that appears again, or NULL.
+** Sorted, not compared pairwise: a hostile file of 100,000 keys costs
+** milliseconds, not seconds. */
+static atf_status duplicate_key(parse_ctx *ctx, const char **twice) {
+  size_t n = (size_t)cJSON_GetArraySize(ctx->root), i = 0, first = SIZE_MAX;
+  keyed *keys = malloc((n ? n : 1) * sizeof *keys);
+  *twice = NULL;
+  if (!keys)
     return atf_fail(ctx->err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
-  }
-  if (find_number_tokens(text, len, tokens, total) != total) {
-    free(tokens);
+  for (const cJSON *c = ctx->root->child; c; c = c->next, i++)
+    keys[i] = (keyed){c->string ? c->string : "", i};
+  qsort(keys, n, sizeof *keys, by_key_then_index);
+  for (i = 1; i < n; i++) /* the first of a run of equal keys comes first */
+    if (strcmp(keys[i - 1].key, keys[i].key) == 0 && keys[i - 1].index < first)
+      if (i == 1 || strcmp(keys[i - 2].key, keys[i - 1].key) != 0) {
+        first = keys[i - 1].index;
+        *twice = keys[i - 1].key;
+      }
+  free(keys);
+  return ATF_OK;
+}
+
+/* Gives each top-level number member its token: the members in document
+** order are cJSON's children in order, and NUMS holds their tokens. */
+static atf_status locate_tokens(parse_ctx *ctx, const member_numbers *nums) {
+  size_t members = (size_t)cJSON_GetArraySize(ctx->root), numbers = 0, i = 0;
+  for (cJSON *c = ctx->root->child; c; c = c->next)
+    numbers += cJSON_IsNumber(c) ? 1 : 0;
+  if (numbers != nums->n) /* cJSON and the check disagree: never seen */
     return atf_fail(ctx->err, ATF_ERR_JSON, ATF_NO_OFFSET,
                     "%s: cannot match the numbers of the text", ctx->source);
+  ctx->member_token = calloc(members ? members : 1, sizeof *ctx->member_token);
+  if (!ctx->member_token)
+    return atf_fail(ctx->err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
+  numbers = 0;
+  for (cJSON *c = ctx->root->child; c; c = c->next, i++)
+    if (cJSON_IsNumber(c)) ctx->member_token[i] = nums->tokens[numbers++];
+  return ATF_OK;
+}
+
+/* Checks TEXT strictly, then builds the document with cJSON. */
+static atf_status parse_json(parse_ctx *ctx, const char *text, size_t len,
+                             member_numbers *nums, atf_json_notes *notes) {
+  const char *parse_end = NULL;
+  atf_status rc =
+      atf_json_check(text, len, ctx->source, on_number, nums, notes, ctx->err);
+  if (rc != ATF_OK) return rc;
+  if (nums->nomem)
+    return atf_fail(ctx->err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
+  ctx->root = cJSON_ParseWithLengthOpts(text, len, &parse_end, 0);
+  if (ctx->root) { /* only white space may follow the value */
+    while (parse_end < text + len && strchr(" \t\r\n", *parse_end) &&
+           *parse_end)
+      parse_end++;
   }
-  i = 0;
-  for (cJSON *c = ctx->root->child; c; c = c->next, i++) {
-    if (cJSON_IsNumber(c)) ctx->member_token[i] = tokens[next];
-    next += count_numbers(c);
+  if (!ctx->root || parse_end != text + len) {
+    /* JSON that cJSON refuses (out of memory, or a limit of cJSON's). */
+    uint64_t at = parse_end ? (uint64_t)(parse_end - text) : ATF_NO_OFFSET;
+    cJSON_Delete(ctx->root);
+    ctx->root = NULL;
+    return atf_fail(ctx->err, ATF_ERR_JSON, at,
+                    "%s: byte offset %llu: cJSON cannot parse this JSON",
+                    ctx->source, (unsigned long long)at);
   }
-  free(tokens);
   return ATF_OK;
 }
 
 atf_status atf_manifest_parse(const char *text, size_t len, const char *source,
                               atf_manifest *out, atf_error *err) {
-  const char *parse_end = NULL;
   parse_ctx ctx = {source, NULL, NULL, err};
+  member_numbers nums = {NULL, 0, 0, 0};
   atf_status rc;
   memset(out, 0, sizeof *out);
   if (len == 0)
     return atf_fail(err, ATF_ERR_JSON, 0, "%s: empty file, not a JSON object",
                     source);
-  ctx.root = cJSON_ParseWithLengthOpts(text, len, &parse_end, 0);
-  if (ctx.root) { /* only white space may follow the value */
-    while (parse_end < text + len && strchr(" \t\r\n", *parse_end) &&
-           *parse_end)
-      parse_end++;
-  }
-  if (!ctx.root || parse_end != text + len) {
-    uint64_t at = parse_end ? (uint64_t)(parse_end - text) : 0;
-    cJSON_Delete(ctx.root);
-    return atf_fail(err, ATF_ERR_JSON, at,
-                    "%s: byte offset %llu: malformed JSON", source,
-                    (unsigned long long)at);
-  }
+  rc = parse_json(&ctx, text, len, &nums, &out->notes);
+  if (rc != ATF_OK) goto done;
   out->root = ctx.root;
   if (!cJSON_IsObject(ctx.root)) {
-    atf_manifest_free(out);
-    return atf_fail(err, ATF_ERR_MANIFEST, ATF_NO_OFFSET,
-                    "%s: the manifest must be a JSON object", source);
+    rc = atf_fail(err, ATF_ERR_MANIFEST, ATF_NO_OFFSET,
+                  "%s: the manifest must be a JSON object", source);
+    goto done;
   }
-  if (has_nul(text, len)) {
-    atf_manifest_free(out);
-    return atf_fail(err, ATF_ERR_MANIFEST, ATF_NO_OFFSET,
-                    "%s: a NUL character (\\u0000) in the manifest", source);
+  /* Keys and strings are C strings once cJSON has them: a NUL inside one
+  ** would silently cut it ("os\u0000x" would read as "os"). */
+  if (out->notes.escaped_nuls) {
+    rc = atf_fail(err, ATF_ERR_MANIFEST, out->notes.first_escaped_nul,
+                  "%s: byte offset %llu: a NUL character (\\u0000) in the "
+                  "manifest",
+                  source, (unsigned long long)out->notes.first_escaped_nul);
+    goto done;
   }
-  const char *twice = duplicate_key(ctx.root);
+  const char *twice;
+  if ((rc = duplicate_key(&ctx, &twice)) != ATF_OK) goto done;
   if (twice) {
-    atf_fail(err, ATF_ERR_MANIFEST, ATF_NO_OFFSET,
-             "%s: key \"%s\" appears more than once", source, twice);
-    atf_manifest_free(out);
-    return ATF_ERR_MANIFEST;
+    rc = atf_fail(err, ATF_ERR_MANIFEST, ATF_NO_OFFSET,
+                  "%s: key \"%s\" appears more than once", source, twice);
+    goto done;
   }
   out->json = malloc(len + 1);
   if (!out->json) {
-    atf_manifest_free(out);
-    return atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
+    rc = atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
+    goto done;
   }
   memcpy(out->json, text, len);
   out->json[len] = 0;
-  rc = locate_tokens(&ctx, text, len);
+  rc = locate_tokens(&ctx, &nums);
   if (rc == ATF_OK) rc = parse_members(&ctx, out);
+done:
+  free(nums.tokens);
   free(ctx.member_token);
   if (rc != ATF_OK) atf_manifest_free(out);
   return rc;

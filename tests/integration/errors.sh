@@ -90,6 +90,33 @@ errors__wrong_json_type__then_error)
   manifest_with 's/"timeEndNs": [0-9]*/"timeEndNs": -1/'
   expect_error "SELECT * FROM atf_manifest('$trace')" \
     "key \"timeEndNs\" must be an integer" ;;
+errors__manifest_not_strict_json__then_error_names_byte)
+  # Forms cJSON alone would take: each an error at its byte.
+  manifest_with 's/"pid": 4242/"pid": 04242/'
+  expect_error "SELECT * FROM atf_manifest('$trace')" \
+    "atf_manifest: $trace/trace.json: byte offset 48: malformed JSON: number '04242' has a leading zero"
+  manifest_with 's/"linux"/"lin\\u00zzux"/'
+  expect_error "SELECT * FROM atf_manifest('$trace')" \
+    "$trace/trace.json: byte offset 14: malformed JSON: bad escape"
+  manifest_with 's/eeee"]/eeee"],/'
+  expect_error "SELECT * FROM atf_manifest('$trace')" \
+    "$trace/trace.json: byte offset 285: malformed JSON: a trailing comma before '}'"
+  expect_rows "SELECT severity, code, offset IS NULL FROM atf_check('$trace') WHERE code = 'bad_manifest'" \
+    "error|bad_manifest|1" ;;
+check__manifest_control_character_and_bad_utf8__then_warnings)
+  # A raw 0x01 in "os" (byte 14), a 0xff in "arch" (byte 34): both kept,
+  # both reported, at their byte in trace.json.
+  cp "$fixture/events.bin" "$trace/"
+  LC_ALL=C sed 's/"linux"/"lin\x01ux"/; s/"x86_64"/"x86\xff_64"/' \
+    "$fixture/trace.json" >"$trace/trace.json"
+  expect_rows "SELECT severity, code, offset FROM atf_check('$trace') WHERE code <> 'summary'" \
+    "warning|manifest_control_character|14
+warning|manifest_invalid_utf8|34"
+  expect_rows "SELECT message FROM atf_check('$trace') WHERE code LIKE 'manifest_%' ORDER BY offset" \
+    "$trace/trace.json: byte offset 14: raw control character 0x01 inside a string, which JSON requires escaped (\\u0001); kept as written (1 string holds such characters)
+$trace/trace.json: byte offset 34: a string that is not valid UTF-8 (byte 0xff); kept as written, atf_manifest returns a value holding it as a BLOB (1 string is not UTF-8)"
+  expect_rows "SELECT typeof(os), hex(os), typeof(arch), hex(arch) FROM atf_manifest('$trace')" \
+    "text|6C696E017578|blob|783836FF5F3634" ;;
 errors__truncated_protobuf_in_record__then_error)
   # The middle record is whole (3 bytes as announced) but its varint is cut.
   records_around '\003\010\226\226'
