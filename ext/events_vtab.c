@@ -89,14 +89,17 @@ enum {
   N_SLOTS
 };
 #define SLOT(s) (1 << (VTAB_ARG_BITS + (s)))
-#define RANGE_SLOTS(first) (0x1f << (VTAB_ARG_BITS + (first))) /* = > >= < <=  \
-                                                                */
+#define RANGE_SLOTS(first)                                                     \
+  (0x1f << (VTAB_ARG_BITS + (first))) /* = > >= < <=                           \
+                                       */
 /* Further idxNum bits, taking no argv: */
-#define IDX_OFFSET_IN (1 << (VTAB_ARG_BITS + N_SLOTS + 0)) /* S_OFFSET_EQ: IN  \
-                                                            */
-#define IDX_THREAD_IN (1 << (VTAB_ARG_BITS + N_SLOTS + 1)) /* S_THREAD_EQ: IN  \
-                                                            */
-#define IDX_KIND_IN (1 << (VTAB_ARG_BITS + N_SLOTS + 2))   /* S_KIND_EQ: IN */
+#define IDX_OFFSET_IN                                                          \
+  (1 << (VTAB_ARG_BITS + N_SLOTS + 0)) /* S_OFFSET_EQ: IN                      \
+                                        */
+#define IDX_THREAD_IN                                                          \
+  (1 << (VTAB_ARG_BITS + N_SLOTS + 1))                   /* S_THREAD_EQ: IN    \
+                                                          */
+#define IDX_KIND_IN (1 << (VTAB_ARG_BITS + N_SLOTS + 2)) /* S_KIND_EQ: IN */
 #define IDX_HEADER                                                             \
   (1 << (VTAB_ARG_BITS + N_SLOTS + 3)) /* a header column used */
 _Static_assert(VTAB_ARG_BITS + N_SLOTS + 4 <= 31, "the plan must fit idxNum");
@@ -850,7 +853,9 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
   ** scan does without it. */
   needs_index = c->targets || c->offset.lo > 0 || c->filter_ts ||
                 c->filter_event_id || (c->to_skip > 0 && !c->skip_corrupt);
-  if (needs_index && trace_entry_index(c->entry, &c->index, &err) != ATF_OK)
+  if (needs_index &&
+      trace_entry_index(c->entry, c->filter_ts || c->filter_event_id, &c->index,
+                        &err) != ATF_OK)
     return reader_error(c, &err);
   if (!c->targets && c->offset.lo > 0 &&
       (rc = seek_to(c, (uint64_t)c->offset.lo)) != SQLITE_OK)

@@ -7,9 +7,6 @@
 #include "trace_cache.h"
 SQLITE_EXTENSION_INIT3
 
-/* Unused entries kept beyond this many are dropped, oldest first. */
-#define MAX_IDLE_ENTRIES 4
-
 static atf_status nomem(atf_error *err) {
   err->code = ATF_ERR_NOMEM;
   err->offset = ATF_NO_OFFSET;
@@ -25,16 +22,29 @@ static void entry_free(trace_entry *e) {
   sqlite3_free(e);
 }
 
-static int unchanged(const atf_file_id *a, const atf_file_id *b) {
-  return memcmp(a, b, sizeof *a) == 0;
+static int mapped(const trace_entry *e) { return e->map.path != NULL; }
+
+static void unmap(trace_entry *e) {
+  atf_map_close(&e->map);
+  e->index_current = 0;
 }
 
-/* Drops idle entries beyond MAX_IDLE_ENTRIES (the list is newest first). */
-static void trim(trace_cache *cache) {
-  int idle = 0;
+/* Lets idle entries go as trace_cache.h says: mappings of changed files,
+** of entries unused for a while and beyond TRACE_CACHE_IDLE_MAPPED;
+** entries beyond TRACE_CACHE_ENTRIES (the list is newest first). */
+static void sweep(trace_cache *cache) {
+  int idle_mapped = 0, idle = 0;
   for (trace_entry **p = &cache->entries; *p;) {
     trace_entry *e = *p;
-    if (e->refs == 0 && ++idle > MAX_IDLE_ENTRIES) {
+    if (e->refs > 0) {
+      p = &e->next;
+      continue;
+    }
+    if (mapped(e) &&
+        (cache->clock - e->last_use > TRACE_CACHE_IDLE_USES ||
+         ++idle_mapped > TRACE_CACHE_IDLE_MAPPED || atf_map_changed(&e->map)))
+      unmap(e);
+    if (++idle > TRACE_CACHE_ENTRIES) {
       *p = e->next;
       entry_free(e);
     } else {
@@ -43,48 +53,59 @@ static void trim(trace_cache *cache) {
   }
 }
 
+/* Moves E to the front of the list (most recently acquired first). */
+static void to_front(trace_cache *cache, trace_entry *e) {
+  for (trace_entry **p = &cache->entries; *p; p = &(*p)->next)
+    if (*p == e) {
+      *p = e->next;
+      break;
+    }
+  e->next = cache->entries;
+  cache->entries = e;
+}
+
+static trace_entry *take(trace_cache *cache, trace_entry *e) {
+  e->refs++;
+  e->last_use = ++cache->clock;
+  if (cache->entries != e) to_front(cache, e);
+  sweep(cache);
+  return e;
+}
+
+/* Maps E's file again (it changed, or E held no mapping). The index stays:
+** atf_index_update extends it when the file only grew. */
+static atf_status remap(trace_entry *e, atf_error *err) {
+  atf_map_close(&e->map);
+  e->index_current = 0;
+  return atf_map_open(e->events_path, &e->map, err);
+}
+
 atf_status trace_cache_acquire(trace_cache *cache, const char *trace,
                                trace_entry **out, atf_error *err) {
   atf_trace_paths paths;
-  atf_file_id now;
   trace_entry *found = NULL, *e;
   atf_status rc;
   /* A statement run again and again (point lookups) names the same trace:
-  ** one stat of events.bin tells whether its entry still holds. */
+  ** one fstat of the open file tells whether its entry still holds. */
   for (e = cache->entries; e; e = e->next)
-    if (e->trace_arg && strcmp(e->trace_arg, trace) == 0 && e->map.path &&
-        atf_file_id_read(e->events_path, &now, NULL) == ATF_OK &&
-        unchanged(&e->map.id, &now)) {
-      e->refs++;
-      *out = e;
+    if (mapped(e) && e->trace_arg && strcmp(e->trace_arg, trace) == 0 &&
+        !atf_map_changed(&e->map)) {
+      *out = take(cache, e);
       return ATF_OK;
     }
   rc = atf_trace_paths_resolve(trace, &paths, err);
   if (rc != ATF_OK) return rc;
-  rc = atf_file_id_read(paths.events_path, &now, err);
-  if (rc != ATF_OK) {
-    /* Let the open say what is wrong (missing, not a regular file). */
-    atf_map probe;
-    rc = atf_map_open(paths.events_path, &probe, err);
-    if (rc == ATF_OK) atf_map_close(&probe), rc = ATF_ERR_IO;
-    atf_trace_paths_free(&paths);
-    return rc;
-  }
-  for (e = cache->entries; e; e = e->next) {
-    if (strcmp(e->events_path, paths.events_path) != 0) continue;
-    if (unchanged(&e->map.id, &now)) {
+  /* An entry of the same file that no cursor holds is brought up to date;
+  ** one that cursors hold keeps their snapshot, and a new entry is made. */
+  for (e = cache->entries; e && !found; e = e->next)
+    if (strcmp(e->events_path, paths.events_path) == 0 &&
+        (e->refs == 0 || (mapped(e) && !atf_map_changed(&e->map))))
       found = e;
-      break;
-    }
-    if (e->refs == 0 && !found) found = e; /* stale and free: map again */
-  }
-  if (found && !unchanged(&found->map.id, &now)) {
-    atf_map_close(&found->map);
-    found->index_current = 0;
-    rc = atf_map_open(paths.events_path, &found->map, err);
+  if (found && (!mapped(found) || atf_map_changed(&found->map))) {
+    rc = remap(found, err);
     if (rc != ATF_OK) {
       atf_trace_paths_free(&paths);
-      return rc; /* the entry stays, unmapped, until reused or trimmed */
+      return rc; /* the entry stays, unmapped, until reused or swept */
     }
   }
   if (!found) {
@@ -110,23 +131,26 @@ atf_status trace_cache_acquire(trace_cache *cache, const char *trace,
     sqlite3_free(found->trace_arg);
     found->trace_arg = sqlite3_mprintf("%s", trace); /* NULL: no fast path */
   }
-  found->refs++;
-  *out = found;
-  trim(cache);
+  *out = take(cache, found);
   return ATF_OK;
 }
 
 void trace_cache_release(trace_cache *cache, trace_entry *entry) {
   if (entry && entry->refs > 0) entry->refs--;
-  trim(cache);
+  (void)cache;
 }
 
-atf_status trace_entry_index(trace_entry *entry, const atf_index **out,
-                             atf_error *err) {
+atf_status trace_entry_index(trace_entry *entry, int ranges,
+                             const atf_index **out, atf_error *err) {
+  atf_status rc;
   if (!entry->index_current) {
-    atf_status rc = atf_index_update(&entry->index, &entry->map, err);
+    rc = atf_index_update(&entry->index, &entry->map, err);
     if (rc != ATF_OK) return rc;
     entry->index_current = 1;
+  }
+  if (ranges && entry->index.ranged < entry->index.n_blocks) {
+    rc = atf_index_ranges(&entry->index, &entry->map, err);
+    if (rc != ATF_OK) return rc;
   }
   *out = &entry->index;
   return ATF_OK;

@@ -1,12 +1,24 @@
 /*
 ** trace_cache.h - the traces a connection has open: each events.bin mapped
 ** once and its block index built once, shared by the cursors that read it,
-** and kept while the file is unchanged (same device, inode, size, mtime).
+** and kept while the file is unchanged.
 **
 ** A cursor acquires an entry when a query starts and releases it when the
 ** query ends, so a query reads the file as it was when it started (a
-** snapshot). A file that changed is mapped again when no cursor holds it;
-** one that grew keeps its index, which is extended rather than rebuilt.
+** snapshot). Each acquisition checks the file with one fstat of the open
+** file (atf_map_changed): a file that grew or was rewritten is mapped again
+** when no cursor holds it (one that grew keeps its index, extended rather
+** than rebuilt); one deleted or replaced by a rename is let go.
+**
+** Idle entries (no cursor holds them) let go of their mappings, and of the
+** file, when:
+**   - their file was deleted or replaced (seen at the next acquisition of
+**     any trace), or
+**   - they were not used by the last TRACE_CACHE_IDLE_USES acquisitions, or
+**   - more than TRACE_CACHE_IDLE_MAPPED idle entries hold a mapping.
+** They keep their index (small) and their identity, so that a later query
+** maps the file again and, if it is unchanged, does not read it again. At
+** most TRACE_CACHE_ENTRIES entries are kept (busy ones do not count).
 ** A connection is used by one thread at a time, so there is no locking.
 */
 #ifndef ATF_TRACE_CACHE_H
@@ -16,18 +28,24 @@
 
 #include "atf_reader.h"
 
+#define TRACE_CACHE_IDLE_USES 64
+#define TRACE_CACHE_IDLE_MAPPED 4
+#define TRACE_CACHE_ENTRIES 8
+
 typedef struct trace_entry {
   char *trace_arg; /* the argument that last resolved to this entry */
   char *events_path;
-  atf_map map;
-  atf_index index;
-  int index_current; /* the index covers this map */
+  atf_map map;       /* map.path is NULL while the entry holds no mapping */
+  atf_index index;   /* kept while the entry lives */
+  int index_current; /* the index covers this mapping */
   int refs;          /* cursors reading it */
+  sqlite3_uint64 last_use; /* the cache's clock at its last acquisition */
   struct trace_entry *next;
 } trace_entry;
 
 typedef struct trace_cache {
-  trace_entry *entries;
+  trace_entry *entries; /* most recently acquired first */
+  sqlite3_uint64 clock; /* acquisitions so far */
 } trace_cache;
 
 /* The entry for TRACE (a pid_* directory, events.bin or trace.json path),
@@ -37,9 +55,10 @@ atf_status trace_cache_acquire(trace_cache *cache, const char *trace,
                                trace_entry **out, atf_error *err);
 void trace_cache_release(trace_cache *cache, trace_entry *entry);
 
-/* The block index of ENTRY's mapping, built or extended on first need. */
-atf_status trace_entry_index(trace_entry *entry, const atf_index **out,
-                             atf_error *err);
+/* The block index of ENTRY's mapping, built or extended on first need;
+** with RANGES, the blocks' ts and event_id ranges too. */
+atf_status trace_entry_index(trace_entry *entry, int ranges,
+                             const atf_index **out, atf_error *err);
 
 /* For planning: the number of records of TRACE, exact when the connection
 ** has indexed its current file, else estimated from the file's size.

@@ -5,7 +5,8 @@
 ** (atf_iter_next/seek/skip_to/position/remaining), atf_event_decode and
 ** atf_payload_decode of every record, the register and arg walks,
 ** atf_registers_collect, atf_utf8_valid on every string, and the block index
-** (atf_index_update, fresh and incremental, atf_index_block_at).
+** (atf_index_update and atf_index_ranges, fresh and incremental,
+** atf_index_block_at).
 **
 ** Besides crashes, leaks and undefined behaviour (ASan, UBSan, LSan), the
 ** results are held against what the reader's own contract promises
@@ -371,7 +372,8 @@ static void check_index(const atf_map *map, const walk *w, uint64_t cut) {
   atf_error err;
   memset(&fresh, 0, sizeof fresh);
   memset(&grown, 0, sizeof grown);
-  FUZZ_CHECK(atf_index_update(&fresh, map, &err) == ATF_OK,
+  FUZZ_CHECK(atf_index_update(&fresh, map, &err) == ATF_OK &&
+                 atf_index_ranges(&fresh, map, &err) == ATF_OK,
              "atf_index_update failed: %s", err.message);
   check_index_matches(&fresh, w);
 
@@ -379,7 +381,9 @@ static void check_index(const atf_map *map, const walk *w, uint64_t cut) {
   ** whole: the update must come out as the fresh index. */
   atf_map prefix = fuzz_map_of(map->data, (size_t)cut);
   FUZZ_CHECK(atf_index_update(&grown, &prefix, &err) == ATF_OK &&
-                 atf_index_update(&grown, map, &err) == ATF_OK,
+                 atf_index_ranges(&grown, &prefix, &err) == ATF_OK &&
+                 atf_index_update(&grown, map, &err) == ATF_OK &&
+                 atf_index_ranges(&grown, map, &err) == ATF_OK,
              "atf_index_update (incremental) failed: %s", err.message);
   FUZZ_CHECK(grown.records == fresh.records && grown.end == fresh.end &&
                  grown.n_blocks == fresh.n_blocks &&

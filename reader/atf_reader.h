@@ -89,6 +89,7 @@ typedef struct atf_map {
   uint64_t size;
   atf_file_id id;
   char *path;
+  int fd; /* kept open, so that atf_map_changed needs no path lookup */
 } atf_map;
 
 /* Maps PATH read-only. An empty file is a valid map of size 0. Fails without
@@ -96,6 +97,12 @@ typedef struct atf_map {
 atf_status atf_map_open(const char *path, atf_map *out, atf_error *err);
 /* Unmaps and frees; safe on a zeroed or already closed map. */
 void atf_map_close(atf_map *map);
+/* Whether the mapped file is no longer what MAP holds: grown, rewritten
+** (size or modification time), or gone from its directory (deleted, or
+** replaced by a rename over it, which unlinks it). One fstat of the open
+** file, no path lookup: cheap enough for every query. A file replaced
+** while another hard link keeps it is not seen. */
+int atf_map_changed(const atf_map *map);
 /* Tells the kernel a long forward scan is coming (read ahead). */
 void atf_map_advise_sequential(const atf_map *map);
 
@@ -305,7 +312,8 @@ int atf_utf8_valid(const uint8_t *p, size_t len);
 
 /* Summary of ATF_INDEX_BLOCK_RECORDS consecutive records (fewer in the last
 ** block). Timestamps are not monotonic across threads, so each block keeps
-** its min and max, never a sort order. 120 bytes: ~6 MB for a 10 GB trace. */
+** its min and max, never a sort order (filled by atf_index_ranges). 120
+** bytes: ~6 MB for a 10 GB trace. */
 typedef struct atf_block {
   uint64_t offset;        /* the first record's offset */
   uint64_t ordinal;       /* the first record's ordinal (0-based) in the file */
@@ -326,6 +334,7 @@ typedef struct atf_block {
 typedef struct atf_index {
   atf_block *blocks;
   size_t n_blocks, cap;
+  size_t ranged;        /* blocks[0..ranged) have their ts/event_id ranges */
   uint64_t records;     /* records indexed */
   uint64_t end;         /* offset just past the last indexed record */
   uint64_t torn_bytes;  /* a torn tail after end */
@@ -335,13 +344,19 @@ typedef struct atf_index {
 } atf_index;
 
 /* Builds or brings up to date IDX (zeroed before first use) over MAP in one
-** pass over the framing and the event headers. When IDX already covers a
-** prefix of the same file (same device and inode, grown, and the same bytes
-** at both ends of what was indexed: appended to, not rewritten), only the
-** new records are read. A header that does not decode marks its block
-** ATF_BLOCK_UNDECODED; framing damage stops the index there (IDX->damaged).
-** Fails only when memory runs out. */
+** pass over the framing alone (no record is decoded: a point lookup's first
+** query pays for reading the length prefixes, not the events). When IDX
+** already covers a prefix of the same file (same device and inode, grown,
+** and the same bytes at both ends of what was indexed: appended to, not
+** rewritten), only the new records are read. Framing damage stops the
+** index there (IDX->damaged). Fails only when memory runs out. */
 atf_status atf_index_update(atf_index *idx, const atf_map *map, atf_error *err);
+
+/* Fills the ts and event_id ranges of the blocks that lack them
+** (blocks[ranged..n_blocks)), decoding their headers: what range queries
+** need, built on their first use. A header that does not decode marks its
+** block ATF_BLOCK_UNDECODED. Fails only when memory runs out. */
+atf_status atf_index_ranges(atf_index *idx, const atf_map *map, atf_error *err);
 
 /* The block holding byte OFFSET (the last block starting at or before it),
 ** or -1 when OFFSET precedes every block or IDX is empty. */

@@ -3,9 +3,10 @@
 ** records, where the block starts (offset, ordinal) and the range of its
 ** timestamps and event ids.
 **
-** One pass over the framing and the event headers builds it. Seeks by
-** offset binary-search the block starts, range queries skip blocks whose
-** min/max cannot match, and LIMIT/OFFSET jump by ordinal. A 10 GB trace of
+** One pass over the framing builds it; a second, over the event headers,
+** adds the ranges when a range query first needs them. Seeks by offset
+** binary-search the block starts, range queries skip blocks whose min/max
+** cannot match, and LIMIT/OFFSET jump by ordinal. A 10 GB trace of
 ** ~185-byte events has ~53,000 blocks: about 3 MB of index.
 */
 #include <stdlib.h>
@@ -29,6 +30,15 @@ static uint64_t fingerprint(const atf_map *map, uint64_t end) {
   return h;
 }
 
+/* A block's ranges before any record is folded in. */
+static void clear_ranges(atf_block *b) {
+  b->flags = 0;
+  b->min_ts = INT64_MAX;
+  b->max_ts = INT64_MIN;
+  b->min_event_id = UINT64_MAX;
+  b->max_event_id = 0;
+}
+
 static atf_block *open_block(atf_index *idx, uint64_t offset, atf_error *err) {
   atf_block *b;
   if (idx->n_blocks == idx->cap) {
@@ -45,21 +55,23 @@ static atf_block *open_block(atf_index *idx, uint64_t offset, atf_error *err) {
   memset(b, 0, sizeof *b);
   b->offset = offset;
   b->ordinal = idx->records;
-  b->min_ts = INT64_MAX;
-  b->max_ts = INT64_MIN;
-  b->min_event_id = UINT64_MAX;
+  clear_ranges(b);
   memset(b->marks, 0xff, sizeof b->marks);
   return b;
 }
 
-/* Folds one record's header into its block's ranges. */
+/* Adds a record to its block: counted, marked every ATF_INDEX_MARK_RECORDS. */
 static void add_record(atf_block *b, const atf_record *rec) {
-  atf_event ev;
   if (b->count % ATF_INDEX_MARK_RECORDS == 0 &&
       rec->offset - b->offset < UINT32_MAX)
     b->marks[b->count / ATF_INDEX_MARK_RECORDS] =
         (uint32_t)(rec->offset - b->offset);
   b->count++;
+}
+
+/* Folds one record's header into its block's ranges. */
+static void add_range(atf_block *b, const atf_record *rec) {
+  atf_event ev;
   if (atf_event_decode(rec, &ev, NULL) != ATF_OK) {
     b->flags |= ATF_BLOCK_UNDECODED;
     return;
@@ -99,6 +111,8 @@ atf_status atf_index_update(atf_index *idx, const atf_map *map,
     if (!b || b->count == ATF_INDEX_BLOCK_RECORDS) {
       b = open_block(idx, rec.offset, err);
       if (!b) return ATF_ERR_NOMEM;
+    } else if (idx->ranged == idx->n_blocks) {
+      idx->ranged--; /* the last block grows: its ranges are read again */
     }
     add_record(b, &rec);
     idx->records++;
@@ -111,6 +125,29 @@ atf_status atf_index_update(atf_index *idx, const atf_map *map,
     idx->damaged = 1; /* a bad length prefix at idx->end */
   }
   idx->fingerprint = idx->end ? fingerprint(map, idx->end) : 0;
+  return ATF_OK;
+}
+
+atf_status atf_index_ranges(atf_index *idx, const atf_map *map,
+                            atf_error *err) {
+  atf_scan_window window = {0};
+  atf_iter it;
+  atf_record rec;
+  atf_iter_init(&it, map);
+  for (; idx->ranged < idx->n_blocks; idx->ranged++) {
+    atf_block *b = &idx->blocks[idx->ranged];
+    clear_ranges(b);
+    it.pos = b->offset;
+    /* The records were framed once already: framing fails only when MAP
+    ** is not the file indexed. */
+    for (uint32_t k = 0; k < b->count; k++) {
+      if (atf_iter_next(&it, &rec, NULL) != ATF_OK)
+        return atf_fail(err, ATF_ERR_RANGE, b->offset,
+                        "%s: the index does not match the file", map->path);
+      add_range(b, &rec);
+      atf_map_scan_window(map, it.pos, &window);
+    }
+  }
   return ATF_OK;
 }
 

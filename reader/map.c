@@ -2,6 +2,8 @@
 ** map.c - read-only memory map of events.bin.
 **
 ** The whole file is mapped once; the iterator and decoder read it in place.
+** The file stays open while mapped, so that telling whether it changed
+** is one fstat.
 ** Only regular files are accepted, and the file is opened O_NONBLOCK so that
 ** a FIFO given by mistake fails at once instead of waiting for a writer.
 */
@@ -57,6 +59,7 @@ atf_status atf_map_open(const char *path, atf_map *out, atf_error *err) {
   }
   file_id_from_stat(&st, &out->id);
   out->size = (uint64_t)st.st_size;
+  out->fd = fd;
   if (out->size > 0) {
     void *p = mmap(NULL, (size_t)out->size, PROT_READ, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED) {
@@ -67,9 +70,9 @@ atf_status atf_map_open(const char *path, atf_map *out, atf_error *err) {
     }
     out->data = p;
   }
-  close(fd); /* the mapping keeps the file */
   out->path = atf_strdup(path);
   if (!out->path) {
+    close(fd);
     atf_map_close(out);
     return atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
   }
@@ -78,8 +81,17 @@ atf_status atf_map_open(const char *path, atf_map *out, atf_error *err) {
 
 void atf_map_close(atf_map *map) {
   if (map->data) munmap((void *)map->data, (size_t)map->size);
+  if (map->path) close(map->fd); /* open whenever path is set */
   free(map->path);
   memset(map, 0, sizeof *map);
+}
+
+int atf_map_changed(const atf_map *map) {
+  struct stat st;
+  atf_file_id now;
+  if (!map->path || fstat(map->fd, &st) != 0 || st.st_nlink == 0) return 1;
+  file_id_from_stat(&st, &now);
+  return memcmp(&now, &map->id, sizeof now) != 0;
 }
 
 void atf_map_advise_sequential(const atf_map *map) {
