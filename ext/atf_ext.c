@@ -18,6 +18,7 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
 
+#include "calls_vtab.h"
 #include "check_vtab.h"
 #include "events_vtab.h"
 #include "manifest_vtab.h"
@@ -61,6 +62,7 @@ __attribute__((visibility("default")))
   rc = events_vtab_register(db, conn);
   if (rc == SQLITE_OK) rc = manifest_vtab_register(db, conn);
   if (rc == SQLITE_OK) rc = check_vtab_register(db, conn);
+  if (rc == SQLITE_OK) rc = calls_vtab_register(db, conn);
   if (conn->refs == 0) sqlite3_free(conn); /* no module took it */
   if (rc == SQLITE_OK)
     rc = sqlite3_create_function(db, "atf_version", 0,

@@ -57,6 +57,7 @@
 
 #include "events_row.h"
 #include "events_vtab.h"
+#include "values.h"
 #include "vtab.h"
 SQLITE_EXTENSION_INIT3
 
@@ -110,11 +111,6 @@ static const char *const slot_names[N_SLOTS] = {
     "event_id=",  "event_id>", "event_id>=", "event_id<", "event_id<=",
     "thread_id=", "kind=",     "limit",      "skip"};
 
-/* An inclusive range of 64-bit values a column may take. */
-typedef struct int_range {
-  sqlite3_int64 lo, hi;
-} int_range;
-
 typedef struct events_cursor {
   vtab_cursor base;
   trace_entry *entry;     /* the mapped file, held for the query */
@@ -138,6 +134,10 @@ typedef struct events_cursor {
 } events_cursor;
 
 static const vtab_table events_table;
+
+/* The options: 'skip_corrupt' leaves out records that do not decode. */
+static const char *const events_options[] = {"skip_corrupt", NULL};
+#define OPTION_SKIP_CORRUPT 1u
 
 /* ---- xBestIndex --------------------------------------------------------- */
 
@@ -363,162 +363,6 @@ static int events_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
 
 /* ---- xFilter: turning argv into the plan ------------------------------- */
 
-#define TWO_63 9223372036854775808.0 /* 2^63, exactly a double */
-
-/* V as SQLite compares it with an INTEGER column: numeric affinity turns
-** text that looks like a number into one (' 12 ' is 12, '1e3' 1000.0). */
-static int numeric_type(sqlite3_value *v) {
-  return sqlite3_value_numeric_type(v);
-}
-
-/* Whether V equals an integer as SQLite compares it with an INTEGER
-** column; if so the integer goes to *OUT. */
-static int exact_integer(sqlite3_value *v, sqlite3_int64 *out) {
-  int type = numeric_type(v);
-  if (type == SQLITE_INTEGER) {
-    *out = sqlite3_value_int64(v);
-    return 1;
-  }
-  if (type == SQLITE_FLOAT) {
-    double d = sqlite3_value_double(v);
-    if (d >= -TWO_63 && d < TWO_63 && d == floor(d)) {
-      *out = (sqlite3_int64)d;
-      return 1;
-    }
-  }
-  return 0;
-}
-
-/*
-** Narrows R by "column OP V" (OP: 0 =, 1 >, 2 >=, 3 <, 4 <=) as SQLite
-** compares an INTEGER column with V: integers exactly, reals by their exact
-** value (a double converts exactly to the integer at its floor or ceiling:
-** no rounding by adding 1 in double precision above 2^53), any text or blob
-** above every integer, NULL never. Returns 0 when nothing can match.
-*/
-static int narrow_range(int op, sqlite3_value *v, int_range *r) {
-  int type = numeric_type(v);
-  int lower = op == 1 || op == 2;
-  sqlite3_int64 lo = INT64_MIN, hi = INT64_MAX;
-  if (type == SQLITE_NULL) return 0;
-  if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
-    if (op <= 2) return 0; /* =, >, >=: no integer */
-  } else if (type == SQLITE_INTEGER) {
-    sqlite3_int64 i = sqlite3_value_int64(v);
-    switch (op) {
-    case 0: lo = hi = i; break;
-    case 1:
-      if (i == INT64_MAX) return 0;
-      lo = i + 1;
-      break;
-    case 2: lo = i; break;
-    case 3:
-      if (i == INT64_MIN) return 0;
-      hi = i - 1;
-      break;
-    case 4: hi = i; break;
-    }
-  } else {
-    double d = sqlite3_value_double(v);
-    if (d >= TWO_63) { /* above every integer */
-      if (op <= 2) return 0;
-    } else if (d < -TWO_63) { /* below every integer */
-      if (!lower) return 0;
-    } else {
-      /* In range: floor and ceil are integers of int64 (a double with a
-      ** fraction is below 2^52). */
-      sqlite3_int64 f = (sqlite3_int64)floor(d), c = (sqlite3_int64)ceil(d);
-      switch (op) {
-      case 0:
-        if (f != c) return 0;
-        lo = hi = f;
-        break;
-      case 1: lo = f + 1; break; /* f < 2^63 - 1: no overflow */
-      case 2: lo = c; break;
-      case 3:
-        if (c == INT64_MIN) return 0;
-        hi = c - 1;
-        break;
-      case 4: hi = f; break;
-      }
-    }
-  }
-  if (lo > r->lo) r->lo = lo;
-  if (hi < r->hi) r->hi = hi;
-  return r->lo <= r->hi;
-}
-
-static int compare_int64(const void *a, const void *b) {
-  sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
-  return (x > y) - (x < y);
-}
-
-/* The values of ARG: itself, or each of an IN list. */
-typedef struct value_list {
-  sqlite3_value *arg, *item;
-  int is_in, rc;
-} value_list;
-
-static sqlite3_value *values_first(value_list *l, sqlite3_value *arg,
-                                   int is_in) {
-  l->arg = arg;
-  l->is_in = is_in;
-  l->rc = SQLITE_OK;
-  l->item = arg;
-#if SQLITE_VERSION_NUMBER >= 3038000
-  if (is_in) l->rc = sqlite3_vtab_in_first(arg, &l->item);
-#endif
-  return l->rc == SQLITE_OK ? l->item : NULL;
-}
-
-static sqlite3_value *values_next(value_list *l) {
-  l->item = NULL;
-#if SQLITE_VERSION_NUMBER >= 3038000
-  if (l->is_in) l->rc = sqlite3_vtab_in_next(l->arg, &l->item);
-#endif
-  return l->rc == SQLITE_OK ? l->item : NULL;
-}
-
-/* SQLITE_DONE (the end of an IN list) is no error. */
-static int values_rc(const value_list *l) {
-  return l->rc == SQLITE_DONE ? SQLITE_OK : l->rc;
-}
-
-/* Collects the integer values of ARG (one value, or an IN list) as a sorted
-** array without duplicates; values that equal no integer are dropped. */
-static int collect_integers(sqlite3_value *arg, int is_in, sqlite3_int64 **out,
-                            sqlite3_int64 *count) {
-  sqlite3_int64 cap = 4, n = 0, v;
-  sqlite3_int64 *values = sqlite3_malloc64(cap * sizeof *values);
-  value_list l;
-  if (!values) return SQLITE_NOMEM;
-  for (sqlite3_value *item = values_first(&l, arg, is_in); item;
-       item = values_next(&l)) {
-    if (!exact_integer(item, &v)) continue;
-    if (n == cap) {
-      sqlite3_int64 *grown =
-          sqlite3_realloc64(values, 2 * cap * sizeof *values);
-      if (!grown) {
-        sqlite3_free(values);
-        return SQLITE_NOMEM;
-      }
-      values = grown;
-      cap *= 2;
-    }
-    values[n++] = v;
-  }
-  if (values_rc(&l) != SQLITE_OK) {
-    sqlite3_free(values);
-    return values_rc(&l);
-  }
-  qsort(values, (size_t)n, sizeof *values, compare_int64);
-  *count = 0;
-  for (sqlite3_int64 i = 0; i < n; i++)
-    if (i == 0 || values[i] != values[i - 1]) values[(*count)++] = values[i];
-  *out = values;
-  return SQLITE_OK;
-}
-
 /* The KIND_BIT set of kind names in ARG (one value, or an IN list). Only a
 ** TEXT value of exactly a name's bytes equals it (embedded NULs included):
 ** the column has TEXT affinity, a BLOB never equals TEXT, and no kind name
@@ -541,26 +385,6 @@ static int collect_kinds(sqlite3_value *arg, int is_in, unsigned *out) {
     }
   }
   return values_rc(&l);
-}
-
-/* The options argument: words separated by commas or spaces. */
-static int parse_options(const char *options, int *skip_corrupt,
-                         char **err_msg) {
-  const char *p = options;
-  *skip_corrupt = 0;
-  while (p && *p) {
-    size_t n = strcspn(p, ", ");
-    if (n == 12 && strncmp(p, "skip_corrupt", 12) == 0) {
-      *skip_corrupt = 1;
-    } else if (n > 0) {
-      *err_msg = sqlite3_mprintf(
-          "atf_events: unknown option '%.*s' (known: skip_corrupt)", (int)n, p);
-      return SQLITE_ERROR;
-    }
-    p += n;
-    p += strspn(p, ", ");
-  }
-  return SQLITE_OK;
 }
 
 /* ---- moving through the file ------------------------------------------ */
@@ -659,7 +483,7 @@ done:
 
 static int has_thread(const events_cursor *c, sqlite3_int64 thread) {
   return bsearch(&thread, c->threads, (size_t)c->n_threads, sizeof thread,
-                 compare_int64) != NULL;
+                 values_compare_int64) != NULL;
 }
 
 /* Whether the current record passes the filters that need its header. */
@@ -773,14 +597,14 @@ static int read_plan(events_cursor *c, sqlite3_value **argv, int a,
     int op = (s - S_OFFSET_EQ) % 5, column = (s - S_OFFSET_EQ) / 5;
     if (!(idx & SLOT(s))) continue;
     if (s == S_OFFSET_EQ)
-      rc = collect_integers(argv[a++], idx & IDX_OFFSET_IN, &c->targets,
-                            &c->n_targets);
-    else if (!narrow_range(op, argv[a++], ranges[column]))
+      rc = values_collect_integers(argv[a++], idx & IDX_OFFSET_IN, &c->targets,
+                                   &c->n_targets);
+    else if (!values_narrow_range(op, argv[a++], ranges[column]))
       *match = 0;
   }
   if (rc == SQLITE_OK && (idx & SLOT(S_THREAD_EQ))) {
-    rc = collect_integers(argv[a++], idx & IDX_THREAD_IN, &c->threads,
-                          &c->n_threads);
+    rc = values_collect_integers(argv[a++], idx & IDX_THREAD_IN, &c->threads,
+                                 &c->n_threads);
     if (rc == SQLITE_OK && c->n_threads == 0) *match = 0;
   }
   if (rc == SQLITE_OK && (idx & SLOT(S_KIND_EQ))) {
@@ -812,8 +636,8 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
   events_cursor *c = (events_cursor *)base;
   sqlite3_vtab *vtab = base->pVtab;
   const char *trace;
-  char *err_msg = NULL;
   atf_error err;
+  unsigned options;
   int a, rc, match, needs_index;
   (void)idx_str;
   (void)argc;
@@ -835,12 +659,8 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
 
   rc = vtab_filter_args(&c->base, idx_num, argv, &a, &match);
   if (rc != SQLITE_OK || !match) return rc;
-  rc = parse_options(vtab_arg_text(&c->base, 1), &c->skip_corrupt, &err_msg);
-  if (rc != SQLITE_OK) {
-    sqlite3_free(vtab->zErrMsg);
-    vtab->zErrMsg = err_msg;
-    return rc;
-  }
+  if ((rc = vtab_options(&c->base, &options)) != SQLITE_OK) return rc;
+  c->skip_corrupt = (options & OPTION_SKIP_CORRUPT) != 0;
   rc = read_plan(c, argv, a, &match);
   if (rc != SQLITE_OK || !match) return rc;
   if (!(trace = vtab_trace(&c->base))) return SQLITE_ERROR;
@@ -884,15 +704,6 @@ static int events_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid) {
   return SQLITE_OK;
 }
 
-/* CREATE VIRTUAL TABLE: the options are known. */
-static int events_check_args(sqlite3 *db, const vtab_table *table,
-                             char *const *args, char **err_msg) {
-  int skip;
-  (void)db;
-  (void)table;
-  return parse_options(args[1], &skip, err_msg);
-}
-
 static const vtab_table events_table = {
     .name = "atf_events",
     .schema = EVENTS_SCHEMA,
@@ -900,7 +711,7 @@ static const vtab_table events_table = {
     .n_args = 2,
     .cursor_size = sizeof(events_cursor),
     .reset = events_reset,
-    .check_args = events_check_args,
+    .options = events_options,
 };
 
 static const sqlite3_module events_module = VTAB_MODULE(

@@ -119,6 +119,11 @@ static int check_created(const atf_vtab *vtab, char **err_msg) {
     *err_msg = sqlite3_mprintf("%s: %s", t->name, err.message);
     return SQLITE_ERROR;
   }
+  if (t->options) {
+    unsigned flags;
+    int rc = vtab_parse_options(t, vtab->args[1], &flags, err_msg);
+    if (rc != SQLITE_OK) return rc;
+  }
   return t->check_args ? t->check_args(vtab->db, t, vtab->args, err_msg)
                        : SQLITE_OK;
 }
@@ -276,6 +281,46 @@ int vtab_filter_args(vtab_cursor *cur, int idx_num, sqlite3_value **argv,
   }
   *n_argv = a;
   return SQLITE_OK;
+}
+
+int vtab_parse_options(const vtab_table *t, const char *text, unsigned *flags,
+                       char **err_msg) {
+  const char *p = text;
+  *flags = 0;
+  while (p && *p) {
+    size_t n = strcspn(p, ", ");
+    int known = -1;
+    for (int i = 0; n > 0 && t->options && t->options[i] && known < 0; i++)
+      if (strlen(t->options[i]) == n && strncmp(p, t->options[i], n) == 0)
+        known = i;
+    if (known >= 0) {
+      *flags |= 1u << known;
+    } else if (n > 0) {
+      sqlite3_str *s = sqlite3_str_new(NULL);
+      sqlite3_str_appendf(s, "%s: unknown option '%.*s' (known:", t->name,
+                          (int)n, p);
+      for (int i = 0; t->options && t->options[i]; i++)
+        sqlite3_str_appendf(s, "%s %s", i ? "," : "", t->options[i]);
+      sqlite3_str_appendall(s, t->options ? ")" : " none)");
+      *err_msg = sqlite3_str_finish(s);
+      return *err_msg ? SQLITE_ERROR : SQLITE_NOMEM;
+    }
+    p += n;
+    p += strspn(p, ", ");
+  }
+  return SQLITE_OK;
+}
+
+int vtab_options(vtab_cursor *cur, unsigned *flags) {
+  sqlite3_vtab *vtab = cur->base.pVtab;
+  char *err_msg = NULL;
+  int rc = vtab_parse_options(((atf_vtab *)vtab)->table, vtab_arg_text(cur, 1),
+                              flags, &err_msg);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(vtab->zErrMsg);
+    vtab->zErrMsg = err_msg;
+  }
+  return rc;
 }
 
 const char *vtab_arg_text(vtab_cursor *cur, int j) {

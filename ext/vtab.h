@@ -40,14 +40,17 @@ struct vtab_table {
   int n_args;         /* argument columns: 1 (trace) to VTAB_MAX_ARGS */
   size_t cursor_size; /* of the module's cursor, which starts with a
                          vtab_cursor; zeroed by xOpen */
+  /* The words the options argument (the second) may hold, NULL-ended;
+  ** option i sets bit i of vtab_options' flags. NULL: no options. */
+  const char *const *options;
   /* Frees what a query left in the cursor (called before every xFilter),
   ** and when CLOSING (xClose) everything the cursor holds. NULL when there
   ** is nothing to free. */
   void (*reset)(vtab_cursor *cur, int closing);
-  /* CREATE VIRTUAL TABLE: checks ARGS after the trace (dequoted text, NULL
-  ** when not given), so that a bad argument fails when the table is
-  ** created, with the message a query would give. NULL: the trace, which
-  ** xConnect checks itself (given, and it opens), is all there is. */
+  /* CREATE VIRTUAL TABLE: checks ARGS after the trace and options
+  ** (dequoted text, NULL when not given), so that a bad argument fails when
+  ** the table is created, with the message a query would give. NULL: the
+  ** trace and options, which xConnect checks itself, are all there is. */
   int (*check_args)(sqlite3 *db, const vtab_table *table, char *const *args,
                     char **err_msg);
 };
@@ -125,6 +128,14 @@ int vtab_plan_args(sqlite3_vtab *vtab, sqlite3_index_info *info, int *idx_num,
 ** equal. Returns SQLITE_OK or SQLITE_NOMEM. */
 int vtab_filter_args(vtab_cursor *cur, int idx_num, sqlite3_value **argv,
                      int *n_argv, int *match);
+
+/* Parses TEXT, option words separated by commas or spaces, into *FLAGS
+** (bit i: table->options[i] given). An unknown word is an error naming it
+** and the known ones. NULL TEXT: no options. */
+int vtab_parse_options(const vtab_table *table, const char *text,
+                       unsigned *flags, char **err_msg);
+/* The same for a query's options argument; the error goes to the vtab. */
+int vtab_options(vtab_cursor *cur, unsigned *flags);
 
 /* Argument J as text: this query's value, else the created table's; NULL
 ** when there is neither. */

@@ -38,11 +38,12 @@ typedef enum atf_status {
   ATF_ERR_NOT_FOUND, /* a file or directory does not exist */
   ATF_ERR_IO,        /* open/stat/mmap/read failed, or not a regular file */
   ATF_ERR_NOMEM,
-  ATF_ERR_VARINT,   /* varint longer than 10 bytes, overflowing, or cut */
-  ATF_ERR_PROTOBUF, /* a record's bytes are not a valid Event message */
-  ATF_ERR_RANGE,    /* seek past the end, or a value out of range */
-  ATF_ERR_JSON,     /* trace.json is not JSON (RFC 8259) */
-  ATF_ERR_MANIFEST, /* trace.json lacks a required key or has a wrong type */
+  ATF_ERR_VARINT,      /* varint longer than 10 bytes, overflowing, or cut */
+  ATF_ERR_PROTOBUF,    /* a record's bytes are not a valid Event message */
+  ATF_ERR_RANGE,       /* seek past the end, or a value out of range */
+  ATF_ERR_JSON,        /* trace.json is not JSON (RFC 8259) */
+  ATF_ERR_MANIFEST,    /* trace.json lacks a required key or has a wrong type */
+  ATF_ERR_INTERRUPTED, /* a long pass stopped because its caller asked */
 } atf_status;
 
 /* "No byte offset applies" in atf_error.offset. */
@@ -58,7 +59,7 @@ typedef struct atf_error {
 
 /* A short English name for a status: "ok", "end of stream", "not found",
 ** "I/O error", "out of memory", "bad varint", "malformed protobuf", "out of
-** range", "malformed JSON", "invalid manifest". */
+** range", "malformed JSON", "invalid manifest", "interrupted". */
 const char *atf_status_name(atf_status status);
 
 /* ---- locating a trace ------------------------------------------------- */
@@ -373,6 +374,176 @@ uint64_t atf_index_floor_ordinal(const atf_index *idx, uint64_t ordinal,
                                  uint64_t *start_ordinal);
 
 void atf_index_free(atf_index *idx);
+
+/* ---- calls: pairing each function_call with its function_return ------- */
+
+/*
+** Pairing rules (README "Pairing rules"), per thread, events in file order:
+** a call is pushed on its thread's stack; a return closes the innermost
+** open call it matches, searching outward: it matches a call when both
+** have a non-empty symbol and they are equal, otherwise when both have a
+** non-zero address and they are equal; a call with nothing to compare is
+** passed over; a return with neither symbol nor address closes the
+** innermost call. The calls above the one closed end unwound at that
+** return. A return that matches nothing is an orphan, counted. Calls still
+** open at the end are open. Other events do not change the stacks.
+*/
+typedef enum atf_call_status {
+  ATF_CALL_RETURNED, /* closed by its own return */
+  ATF_CALL_UNWOUND,  /* closed by the return of a call below it */
+  ATF_CALL_OPEN      /* no return in the trace */
+} atf_call_status;
+
+/* "returned", "unwound", "open". */
+const char *atf_call_status_name(atf_call_status status);
+
+/* A call and its end. Times in ns; a flag says whether each is known: dur
+** = end_ts - ts when both are known and the difference fits int64 (a
+** negative one, from a clock that jumped, is kept); self_dur = dur minus
+** the dur of the direct children, known when dur and every child's dur
+** are. */
+typedef struct atf_call {
+  uint64_t offset;        /* of the call event */
+  uint64_t return_offset; /* of its own return; ATF_NO_OFFSET unless
+                             returned */
+  uint64_t parent_offset; /* the enclosing call; ATF_NO_OFFSET at depth 0 */
+  uint64_t depth;         /* open calls below it on its thread */
+  int32_t thread_id;
+  atf_call_status status;
+  atf_bytes symbol; /* into the mapping */
+  uint64_t address;
+  uint64_t children; /* direct child calls, whatever their status */
+  int64_t ts, end_ts, dur, self_dur;
+  int has_ts, has_end_ts, has_dur, has_self_dur;
+  /* Whether it was restored from a checkpoint (atf_walker_start_at): its
+  ** children before that point were not seen, so children and self_dur
+  ** are unknown (has_self_dur is 0). */
+  int restored;
+  uint64_t tag; /* the caller's, set by its push hook (atf_pairing_hook) */
+} atf_call;
+
+/* What pairing needs of an event. */
+typedef struct atf_pair_event {
+  uint64_t offset;
+  int32_t thread_id;
+  atf_kind kind;
+  int has_ts;
+  int64_t ts;
+  atf_bytes symbol; /* call and return */
+  uint64_t address;
+} atf_pair_event;
+
+/* What pairing counts per thread (atf_threads). */
+typedef struct atf_thread_stats {
+  int32_t thread_id;
+  uint64_t events, calls, orphan_returns, signals;
+  uint64_t open_calls;       /* calls open on it now */
+  uint64_t max_depth;        /* of its calls, when calls > 0 */
+  int has_ts;                /* some event of it had a timestamp */
+  int64_t first_ts, last_ts; /* of its first and last such event */
+} atf_thread_stats;
+
+/*
+** The pairing of one trace's events, fed in file order, format-agnostic.
+** Memory: the open calls and one entry per thread, never the events. Each
+** atf_pairing_feed may close calls; atf_pairing_pop hands them out in the
+** order they closed (the unwound ones innermost first, then the returned
+** one). atf_pairing_finish then hands out the calls still open: thread by
+** thread in order of first appearance, innermost first.
+*/
+typedef struct atf_pairing atf_pairing;
+
+atf_pairing *atf_pairing_new(void); /* NULL when out of memory */
+void atf_pairing_free(atf_pairing *p);
+
+/* A hook called as each call is pushed, with the call so far (depth,
+** parent, symbol, ts...) and the tag of its parent (0 at depth 0); it
+** returns the call's tag, carried to its atf_call. Lets a caller keep per
+** call state, such as the call path for flame graphs, without a table of
+** its own. NULL: tags are 0. */
+typedef uint64_t (*atf_push_hook)(void *user, const atf_call *call,
+                                  uint64_t parent_tag);
+void atf_pairing_hook(atf_pairing *p, atf_push_hook hook, void *user);
+
+/* Feeds EV. ATF_OK, or ATF_ERR_NOMEM. */
+atf_status atf_pairing_feed(atf_pairing *p, const atf_pair_event *ev,
+                            atf_error *err);
+/* The next call closed so far, into OUT: 1, or 0 when there is none. */
+int atf_pairing_pop(atf_pairing *p, atf_call *out);
+/* Ends the trace: the calls still open are queued for atf_pairing_pop, as
+** ATF_CALL_OPEN. With CLOSE_AT_LAST_TS, they end instead at the last
+** timestamp of their thread's events (end_ts, dur and self_dur known), as
+** a flame graph counts them; their status stays ATF_CALL_OPEN. */
+void atf_pairing_finish(atf_pairing *p, int close_at_last_ts);
+
+/* Pushes the call EV (a function_call) as restored from a checkpoint: on
+** its thread's stack as if fed, counted nowhere, its atf_call marked
+** restored. ATF_OK, or ATF_ERR_NOMEM. */
+atf_status atf_pairing_restore(atf_pairing *p, const atf_pair_event *ev,
+                               atf_error *err);
+
+/* The threads seen so far, in order of first appearance: how many, and the
+** I-th. */
+size_t atf_pairing_thread_count(const atf_pairing *p);
+const atf_thread_stats *atf_pairing_thread(const atf_pairing *p, size_t i);
+/* The calls open on THREAD now, outermost first, into *CALLS (valid until
+** the next feed): their return_offset, end_ts and dur are unknown. Returns
+** how many. */
+size_t atf_pairing_stack(const atf_pairing *p, int32_t thread,
+                         const atf_call **calls);
+
+/*
+** Walking the calls of a v4 trace: the records in file order, each event's
+** header decoded, the payload of calls and returns of the wanted threads,
+** fed to an atf_pairing. Memory: the pairing's. Records of threads not
+** wanted are decoded to their header only.
+*/
+typedef struct atf_walk_options {
+  const int32_t *threads; /* sorted: only these threads' events; NULL: all */
+  size_t n_threads;
+  int skip_corrupt;     /* leave out records that do not decode (as atf_check
+                           calls them corrupt) and carry on; else an error */
+  int close_at_last_ts; /* for atf_pairing_finish */
+  int (*interrupted)(void *user); /* asked every few thousand records;
+                                     nonzero stops with ATF_ERR_INTERRUPTED */
+  void *user;
+} atf_walk_options;
+
+/* What a walk read, for atf_stats. */
+typedef struct atf_walk_counts {
+  uint64_t records, headers, payloads, skipped;
+  int torn; /* it ended at a torn tail */
+} atf_walk_counts;
+
+typedef struct atf_walker atf_walker;
+
+/* A walker over MAP (which must outlive it) from its first record, or
+** from FROM, a record start (with the stacks empty: see
+** atf_call_index_restore). NULL when out of memory. */
+atf_walker *atf_walker_new(const atf_map *map, const atf_walk_options *o);
+void atf_walker_free(atf_walker *w);
+/* Moves the walk to the record start FROM (the caller knows it is one). */
+void atf_walker_seek(atf_walker *w, uint64_t from);
+atf_pairing *atf_walker_pairing(atf_walker *w);
+
+/* The next call, in the order atf_pairing_pop gives them, the open ones
+** after the last record: ATF_OK, ATF_END after the last, or an error (a
+** record that does not decode, framing damage, ATF_ERR_INTERRUPTED). */
+atf_status atf_walker_next(atf_walker *w, atf_call *out, atf_error *err);
+/* Walks up to and including the record at AT, dropping the calls that
+** close on the way: the stacks are then as just after that event. AT must
+** be a record start: ATF_ERR_RANGE names it otherwise. */
+atf_status atf_walker_advance_to(atf_walker *w, uint64_t at, atf_error *err);
+/* Stops the walk before the record at END (the calls still open are then
+** as at the end of the trace). */
+void atf_walker_stop_at(atf_walker *w, uint64_t end);
+const atf_walk_counts *atf_walker_counts(const atf_walker *w);
+
+/* The record starting at OFFSET in MAP (the caller knows it is a record
+** start), framed: ATF_OK, or ATF_ERR_VARINT/ATF_ERR_RANGE when it is not
+** whole. */
+atf_status atf_record_at(const atf_map *map, uint64_t offset, atf_record *rec,
+                         atf_error *err);
 
 /* ---- checking a whole trace -------------------------------------------- */
 

@@ -1,0 +1,423 @@
+/*
+** calls_vtab.c - atf_calls: one row per function_call event, paired with
+** its return by the reader's walker (atf_reader.h, "calls"; the pairing
+** rules are in the README).
+**
+** Usage:
+**
+**   SELECT symbol, dur FROM atf_calls('traces/s1/pid_4242')
+**    ORDER BY dur DESC LIMIT 10;                       -- the slowest calls
+**   SELECT * FROM atf_calls('t') WHERE thread_id = 3;  -- one thread
+**   SELECT * FROM atf_calls('t') WHERE offset = 4711;  -- one call
+**
+** Arguments (vtab.h): the trace; optionally options: 'skip_corrupt' leaves
+** out records that do not decode and pairs the rest.
+**
+** Columns:
+**
+**   offset             INTEGER  of the call event; also the rowid
+**   return_offset      INTEGER  of its own return; NULL unless returned
+**   thread_id          INTEGER
+**   depth              INTEGER  open calls below it on its thread (0: none)
+**   parent_offset      INTEGER  the enclosing call; NULL at depth 0
+**   symbol, address             of the call event (as in atf_events)
+**   ts                 INTEGER  ns, of the call event; NULL without one
+**   end_ts             INTEGER  ns, of the return that ended it (its own,
+**                               or the one that unwound it); NULL when open
+**   dur                INTEGER  end_ts - ts (ns); NULL when either is NULL
+**                               or it does not fit 64 bits
+**   self_dur           INTEGER  dur minus the dur of its direct children;
+**                               NULL when any of those is NULL
+**   children           INTEGER  direct child calls, whatever their status
+**   status             TEXT     'returned', 'unwound', 'open'
+**   argument_registers TEXT     the call's registers, JSON (as atf_events)
+**   return_registers   TEXT     its return's; NULL unless returned
+**   trace, options     HIDDEN   the arguments
+**
+** Row order: a call's row comes when it closes, in file order of the
+** return that closes it (the calls one return unwinds first, innermost
+** first, then its own); after the last record the calls still open, thread
+** by thread in order of first appearance, innermost first. ORDER BY is
+** therefore never consumed. Memory: the open calls only.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "calls_vtab.h"
+#include "events_row.h"
+#include "values.h"
+#include "vtab.h"
+SQLITE_EXTENSION_INIT3
+
+enum {
+  C_OFFSET,
+  C_RETURN_OFFSET,
+  C_THREAD_ID,
+  C_DEPTH,
+  C_PARENT_OFFSET,
+  C_SYMBOL,
+  C_ADDRESS,
+  C_TS,
+  C_END_TS,
+  C_DUR,
+  C_SELF_DUR,
+  C_CHILDREN,
+  C_STATUS,
+  C_ARGUMENT_REGISTERS,
+  C_RETURN_REGISTERS,
+  C_TRACE,
+  C_OPTIONS
+};
+
+static const char SCHEMA[] =
+    "CREATE TABLE x(offset INTEGER, return_offset INTEGER, thread_id INTEGER, "
+    "depth INTEGER, parent_offset INTEGER, symbol TEXT, address INTEGER, "
+    "ts INTEGER, end_ts INTEGER, dur INTEGER, self_dur INTEGER, "
+    "children INTEGER, status TEXT, argument_registers TEXT, "
+    "return_registers TEXT, trace HIDDEN, options HIDDEN)";
+
+/*
+** The plan: idxNum's low VTAB_ARG_BITS are the arguments'; above them:
+*/
+#define IDX_THREAD (1 << (VTAB_ARG_BITS + 0)) /* thread_id = ? or IN */
+#define IDX_THREAD_IN (1 << (VTAB_ARG_BITS + 1))
+#define IDX_OFFSET (1 << (VTAB_ARG_BITS + 2)) /* offset = ? or IN */
+#define IDX_OFFSET_IN (1 << (VTAB_ARG_BITS + 3))
+
+static const char *const calls_options[] = {"skip_corrupt", NULL};
+#define OPTION_SKIP_CORRUPT 1u
+
+typedef struct calls_cursor {
+  vtab_cursor base;
+  trace_entry *entry;
+  atf_walker *walker;
+  atf_call call;    /* the current row */
+  int32_t *threads; /* thread_id = / IN, sorted; NULL: every thread */
+  size_t n_threads;
+  int32_t one_thread;     /* the thread of the target being walked */
+  sqlite3_int64 *targets; /* offset = / IN, sorted; NULL: every call */
+  sqlite3_int64 n_targets, next_target;
+  int skip_corrupt;
+  events_row row; /* a call or return record, for its registers */
+  atf_stats stats;
+} calls_cursor;
+
+/* ---- xBestIndex -------------------------------------------------------- */
+
+/*
+** xBestIndex: the arguments (vtab_plan_args), then thread_id = (or IN) and
+** offset = (or IN), passed in that order after the arguments and applied
+** here. A thread filter walks those threads' stacks only (the other
+** threads' records are decoded to their header only); an offset names one
+** call, whose thread is walked until it closes.
+*/
+static int calls_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
+  int idx, n_argv, has_trace, thread = -1, offset = -1;
+  int rc = vtab_plan_args(vtab, info, &idx, &n_argv, &has_trace);
+  double cost = 1e6, rows = 5e5;
+  if (rc != SQLITE_OK) return rc;
+  for (int i = 0; i < info->nConstraint; i++) {
+    const struct sqlite3_index_constraint *k = &info->aConstraint[i];
+    if (!k->usable || k->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (k->iColumn == C_THREAD_ID && thread < 0) thread = i;
+    if ((k->iColumn == C_OFFSET || k->iColumn == -1) && offset < 0) offset = i;
+  }
+  if (thread >= 0) {
+    idx |= IDX_THREAD;
+    info->aConstraintUsage[thread].argvIndex = ++n_argv;
+    info->aConstraintUsage[thread].omit = 1;
+    rows /= 8;
+    cost /= 2;
+#if SQLITE_VERSION_NUMBER >= 3038000
+    if (sqlite3_libversion_number() >= 3038000 &&
+        sqlite3_vtab_in(info, thread, -1) && sqlite3_vtab_in(info, thread, 1))
+      idx |= IDX_THREAD_IN;
+#endif
+  }
+  if (offset >= 0) {
+    idx |= IDX_OFFSET;
+    info->aConstraintUsage[offset].argvIndex = ++n_argv;
+    info->aConstraintUsage[offset].omit = 1;
+    rows = 1;
+    cost = 1e3;
+#if SQLITE_VERSION_NUMBER >= 3038000
+    if (sqlite3_libversion_number() >= 3038000 &&
+        sqlite3_vtab_in(info, offset, -1) && sqlite3_vtab_in(info, offset, 1)) {
+      idx |= IDX_OFFSET_IN;
+      rows = 10;
+      cost = 1e4;
+    }
+#endif
+  }
+  info->idxNum = idx;
+  info->estimatedRows = (sqlite3_int64)rows;
+  info->estimatedCost = has_trace ? cost : 1e12;
+  if ((idx & IDX_OFFSET) && !(idx & IDX_OFFSET_IN))
+    info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+  return SQLITE_OK;
+}
+
+/* ---- moving through the calls ------------------------------------------ */
+
+static int compare_i32(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+static void flush_walker(calls_cursor *c) {
+  const atf_walk_counts *n;
+  if (!c->walker) return;
+  n = atf_walker_counts(c->walker);
+  c->stats.records_framed += n->records;
+  c->stats.headers_decoded += n->headers;
+  c->stats.payloads_decoded += n->payloads;
+  c->stats.records_skipped += n->skipped;
+  c->stats.torn_tails += n->torn;
+  atf_walker_free(c->walker);
+  c->walker = NULL;
+}
+
+static void calls_reset(vtab_cursor *base, int closing) {
+  calls_cursor *c = (calls_cursor *)base;
+  flush_walker(c);
+  stats_flush(&c->stats);
+  if (c->entry) trace_cache_release(vtab_cache(base), c->entry);
+  c->entry = NULL;
+  sqlite3_free(c->threads);
+  sqlite3_free(c->targets);
+  c->threads = NULL;
+  c->targets = NULL;
+  if (closing) events_row_free(&c->row);
+}
+
+static int reader_error(calls_cursor *c, const atf_error *err) {
+  return vtab_reader_error(c->base.base.pVtab, err);
+}
+
+static int wanted_thread(const calls_cursor *c, int32_t thread) {
+  return !c->threads || bsearch(&thread, c->threads, c->n_threads,
+                                sizeof *c->threads, compare_i32) != NULL;
+}
+
+/* Whether T is the start of a function_call record of a wanted thread;
+** its thread into *THREAD. Offsets that are no record start are no call. */
+static int target_call(calls_cursor *c, sqlite3_int64 t, int32_t *thread,
+                       int *rc) {
+  const atf_index *index;
+  atf_error err;
+  atf_record rec;
+  atf_event ev;
+  atf_iter it;
+  uint64_t ordinal;
+  *rc = SQLITE_OK;
+  if (t < 0 || (uint64_t)t >= c->entry->map.size) return 0;
+  if (trace_entry_index(c->entry, 0, &index, &err) != ATF_OK) {
+    *rc = reader_error(c, &err);
+    return 0;
+  }
+  atf_iter_init(&it, &c->entry->map);
+  it.pos = atf_index_floor(index, (uint64_t)t, &ordinal);
+  if (atf_iter_skip_to(&it, (uint64_t)t, NULL) != ATF_OK ||
+      it.pos != (uint64_t)t)
+    return 0;
+  if (atf_record_at(&c->entry->map, (uint64_t)t, &rec, &err) != ATF_OK ||
+      atf_event_decode(&rec, &ev, &err) != ATF_OK) {
+    if (!c->skip_corrupt) *rc = reader_error(c, &err);
+    return 0;
+  }
+  *thread = ev.thread_id;
+  return ev.kind == ATF_KIND_FUNCTION_CALL && wanted_thread(c, ev.thread_id);
+}
+
+/* A walker over THREADS (N of them; NULL: all). */
+static int new_walker(calls_cursor *c, const int32_t *threads, size_t n) {
+  atf_walk_options o;
+  memset(&o, 0, sizeof o);
+  o.threads = threads;
+  o.n_threads = n;
+  o.skip_corrupt = c->skip_corrupt;
+  flush_walker(c);
+  c->walker = atf_walker_new(&c->entry->map, &o);
+  return c->walker ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* Starts the walk for the next target that is a call: its thread, from
+** the start of the trace, until the call closes. Sets eof when no target
+** is left. */
+static int next_target_walk(calls_cursor *c) {
+  int rc;
+  for (; c->next_target < c->n_targets; c->next_target++) {
+    if (target_call(c, c->targets[c->next_target], &c->one_thread, &rc))
+      return new_walker(c, &c->one_thread, 1);
+    if (rc != SQLITE_OK) return rc;
+  }
+  c->base.eof = 1;
+  return SQLITE_OK;
+}
+
+/* The next row: the next call the walk closes, or with targets the next
+** target call (each its own walk). */
+static int calls_next(sqlite3_vtab_cursor *base) {
+  calls_cursor *c = (calls_cursor *)base;
+  atf_error err;
+  for (;;) {
+    atf_status rc;
+    if (!c->walker) {
+      int src = next_target_walk(c);
+      if (src != SQLITE_OK || c->base.eof) return src;
+    }
+    rc = atf_walker_next(c->walker, &c->call, &err);
+    if (rc == ATF_END) {
+      flush_walker(c);
+      if (!c->targets) {
+        c->base.eof = 1;
+        return SQLITE_OK;
+      }
+      c->next_target++; /* left out by skip_corrupt: no row */
+      continue;
+    }
+    if (rc != ATF_OK) return reader_error(c, &err);
+    if (c->call.restored) continue;
+    if (!c->targets) return SQLITE_OK;
+    if ((sqlite3_int64)c->call.offset == c->targets[c->next_target]) {
+      c->next_target++;
+      flush_walker(c); /* c->call is a copy; the next xNext walks again */
+      return SQLITE_OK;
+    }
+  }
+}
+
+/* The thread ids of ARG (one value, or an IN list): sorted, int32 only. */
+static int collect_threads(calls_cursor *c, sqlite3_value *arg, int is_in) {
+  sqlite3_int64 *values, n;
+  int rc = values_collect_integers(arg, is_in, &values, &n);
+  if (rc != SQLITE_OK) return rc;
+  c->threads = sqlite3_malloc64((n ? n : 1) * sizeof *c->threads);
+  if (c->threads)
+    for (sqlite3_int64 i = 0; i < n; i++)
+      if (values[i] >= INT32_MIN && values[i] <= INT32_MAX)
+        c->threads[c->n_threads++] = (int32_t)values[i]; /* stays sorted */
+  sqlite3_free(values);
+  return c->threads ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/*
+** xFilter. argv holds the arguments (vtab_filter_args), then thread_id =
+** or IN (IDX_THREAD, IDX_THREAD_IN), then offset = or IN (IDX_OFFSET,
+** IDX_OFFSET_IN).
+*/
+static int calls_filter(sqlite3_vtab_cursor *base, int idx_num,
+                        const char *idx_str, int argc, sqlite3_value **argv) {
+  calls_cursor *c = (calls_cursor *)base;
+  sqlite3_vtab *vtab = base->pVtab;
+  const char *trace;
+  atf_error err;
+  unsigned options;
+  int a, rc, match;
+  (void)idx_str;
+  (void)argc;
+  calls_reset(&c->base, 0);
+  c->base.eof = 1;
+  c->n_threads = 0;
+  c->n_targets = c->next_target = 0;
+  c->row.stats = &c->stats;
+  c->row.length_limit =
+      sqlite3_limit(((atf_vtab *)vtab)->db, SQLITE_LIMIT_LENGTH, -1);
+  rc = vtab_filter_args(&c->base, idx_num, argv, &a, &match);
+  if (rc != SQLITE_OK || !match) return rc;
+  if ((rc = vtab_options(&c->base, &options)) != SQLITE_OK) return rc;
+  c->skip_corrupt = (options & OPTION_SKIP_CORRUPT) != 0;
+  if ((idx_num & IDX_THREAD) &&
+      (rc = collect_threads(c, argv[a++], idx_num & IDX_THREAD_IN)) !=
+          SQLITE_OK)
+    return rc;
+  if ((idx_num & IDX_OFFSET) &&
+      (rc = values_collect_integers(argv[a++], idx_num & IDX_OFFSET_IN,
+                                    &c->targets, &c->n_targets)) != SQLITE_OK)
+    return rc;
+  if ((c->threads && c->n_threads == 0) || (c->targets && c->n_targets == 0))
+    return SQLITE_OK; /* no value can match */
+  if (!(trace = vtab_trace(&c->base))) return SQLITE_ERROR;
+  if (trace_cache_acquire(vtab_cache(&c->base), trace, &c->entry, &err) !=
+      ATF_OK)
+    return reader_error(c, &err);
+  c->base.eof = 0;
+  if (!c->targets &&
+      (rc = new_walker(c, c->threads, c->n_threads)) != SQLITE_OK)
+    return rc;
+  return calls_next(base);
+}
+
+/* The registers of the record at OFFSET, as atf_events renders them. */
+static int result_registers(calls_cursor *c, sqlite3_context *ctx,
+                            uint64_t offset) {
+  atf_record rec;
+  atf_error err;
+  if (atf_record_at(&c->entry->map, offset, &rec, &err) != ATF_OK) {
+    sqlite3_result_error(ctx, err.message, -1);
+    return SQLITE_ERROR;
+  }
+  events_row_start(&c->row, &rec);
+  return events_row_column(&c->row, ctx, COL_REGISTERS);
+}
+
+static void result_known(sqlite3_context *ctx, int known, int64_t v) {
+  if (known) sqlite3_result_int64(ctx, v);
+}
+
+static void result_offset(sqlite3_context *ctx, uint64_t offset) {
+  if (offset != ATF_NO_OFFSET) sqlite3_result_int64(ctx, (sqlite3_int64)offset);
+}
+
+static int calls_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
+                        int column) {
+  calls_cursor *c = (calls_cursor *)base;
+  const atf_call *k = &c->call;
+  switch (column) {
+  case C_OFFSET: sqlite3_result_int64(ctx, (sqlite3_int64)k->offset); break;
+  case C_RETURN_OFFSET: result_offset(ctx, k->return_offset); break;
+  case C_THREAD_ID: sqlite3_result_int64(ctx, k->thread_id); break;
+  case C_DEPTH: sqlite3_result_int64(ctx, (sqlite3_int64)k->depth); break;
+  case C_PARENT_OFFSET: result_offset(ctx, k->parent_offset); break;
+  case C_SYMBOL: vtab_result_text(ctx, k->symbol); break;
+  case C_ADDRESS: sqlite3_result_int64(ctx, (sqlite3_int64)k->address); break;
+  case C_TS: result_known(ctx, k->has_ts, k->ts); break;
+  case C_END_TS: result_known(ctx, k->has_end_ts, k->end_ts); break;
+  case C_DUR: result_known(ctx, k->has_dur, k->dur); break;
+  case C_SELF_DUR: result_known(ctx, k->has_self_dur, k->self_dur); break;
+  case C_CHILDREN: sqlite3_result_int64(ctx, (sqlite3_int64)k->children); break;
+  case C_STATUS:
+    sqlite3_result_text(ctx, atf_call_status_name(k->status), -1,
+                        SQLITE_STATIC);
+    break;
+  case C_ARGUMENT_REGISTERS: return result_registers(c, ctx, k->offset);
+  case C_RETURN_REGISTERS:
+    if (k->status == ATF_CALL_RETURNED)
+      return result_registers(c, ctx, k->return_offset);
+    break;
+  default: vtab_result_arg(&c->base, ctx, column - C_TRACE); break;
+  }
+  return SQLITE_OK;
+}
+
+static int calls_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid) {
+  *rowid = (sqlite3_int64)((calls_cursor *)base)->call.offset;
+  return SQLITE_OK;
+}
+
+static const vtab_table calls_table = {
+    .name = "atf_calls",
+    .schema = SCHEMA,
+    .first_arg = C_TRACE,
+    .n_args = 2,
+    .cursor_size = sizeof(calls_cursor),
+    .reset = calls_reset,
+    .options = calls_options,
+};
+
+static const sqlite3_module calls_module = VTAB_MODULE(
+    calls_best_index, calls_filter, calls_next, calls_column, calls_rowid);
+
+int calls_vtab_register(sqlite3 *db, atf_conn *conn) {
+  return vtab_register(db, conn, &calls_table, &calls_module);
+}
