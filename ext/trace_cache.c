@@ -18,6 +18,7 @@ static void entry_free(trace_entry *e) {
   sqlite3_free(e->trace_arg);
   atf_map_close(&e->map);
   atf_index_free(&e->index);
+  atf_call_index_free(&e->calls);
   sqlite3_free(e->events_path);
   sqlite3_free(e);
 }
@@ -154,6 +155,17 @@ atf_status trace_entry_index(trace_entry *entry, int ranges,
   }
   *out = &entry->index;
   return ATF_OK;
+}
+
+atf_status trace_entry_calls(trace_entry *entry, int (*interrupted)(void *),
+                             void *user, const atf_index **index,
+                             const atf_call_index **calls, atf_error *err) {
+  atf_status rc = trace_entry_index(entry, 0, index, err);
+  if (rc == ATF_OK)
+    rc = atf_call_index_update(&entry->calls, *index, &entry->map, interrupted,
+                               user, err);
+  *calls = &entry->calls;
+  return rc;
 }
 
 /* Bytes of an average record, for estimates before a trace is indexed

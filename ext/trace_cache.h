@@ -35,10 +35,11 @@
 typedef struct trace_entry {
   char *trace_arg; /* the argument that last resolved to this entry */
   char *events_path;
-  atf_map map;       /* map.path is NULL while the entry holds no mapping */
-  atf_index index;   /* kept while the entry lives */
-  int index_current; /* the index covers this mapping */
-  int refs;          /* cursors reading it */
+  atf_map map;          /* map.path is NULL while the entry holds no mapping */
+  atf_index index;      /* kept while the entry lives */
+  int index_current;    /* the index covers this mapping */
+  atf_call_index calls; /* call checkpoints, built on first need */
+  int refs;             /* cursors reading it */
   sqlite3_uint64 last_use; /* the cache's clock at its last acquisition */
   struct trace_entry *next;
 } trace_entry;
@@ -59,6 +60,12 @@ void trace_cache_release(trace_cache *cache, trace_entry *entry);
 ** with RANGES, the blocks' ts and event_id ranges too. */
 atf_status trace_entry_index(trace_entry *entry, int ranges,
                              const atf_index **out, atf_error *err);
+
+/* ENTRY's call checkpoints, built or extended on first need (a walk of the
+** whole trace; INTERRUPTED, which may be NULL, is asked now and then). */
+atf_status trace_entry_calls(trace_entry *entry, int (*interrupted)(void *),
+                             void *user, const atf_index **index,
+                             const atf_call_index **calls, atf_error *err);
 
 /* For planning: the number of records of TRACE, exact when the connection
 ** has indexed its current file, else estimated from the file's size.

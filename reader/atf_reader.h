@@ -342,6 +342,9 @@ typedef struct atf_index {
   int damaged;          /* framing damage at end: nothing past it is indexed */
   atf_file_id id;       /* identity of the file indexed */
   uint64_t fingerprint; /* of the bytes around both ends of what is indexed */
+  uint64_t rebuilds;    /* times the index started again from scratch (the
+                           file was rewritten): what was built on it is
+                           stale when this changes */
 } atf_index;
 
 /* Builds or brings up to date IDX (zeroed before first use) over MAP in one
@@ -503,7 +506,12 @@ typedef struct atf_walk_options {
   size_t n_threads;
   int skip_corrupt;     /* leave out records that do not decode (as atf_check
                            calls them corrupt) and carry on; else an error */
+  int tolerate;         /* leave out records whose header or payload does
+                           not decode (registers are not read), carry on */
   int close_at_last_ts; /* for atf_pairing_finish */
+  /* Called with each record's offset before it is fed (the stacks are then
+  ** as just before it); nonzero stops the walk with ATF_ERR_INTERRUPTED. */
+  int (*before_record)(void *user, uint64_t offset);
   int (*interrupted)(void *user); /* asked every few thousand records;
                                      nonzero stops with ATF_ERR_INTERRUPTED */
   void *user;
@@ -512,7 +520,9 @@ typedef struct atf_walk_options {
 /* What a walk read, for atf_stats. */
 typedef struct atf_walk_counts {
   uint64_t records, headers, payloads, skipped;
-  int torn; /* it ended at a torn tail */
+  uint64_t first_skipped; /* offset of the first record left out, or
+                             ATF_NO_OFFSET */
+  int torn;               /* it ended at a torn tail */
 } atf_walk_counts;
 
 typedef struct atf_walker atf_walker;
@@ -525,6 +535,8 @@ void atf_walker_free(atf_walker *w);
 /* Moves the walk to the record start FROM (the caller knows it is one). */
 void atf_walker_seek(atf_walker *w, uint64_t from);
 atf_pairing *atf_walker_pairing(atf_walker *w);
+/* Whether W walks THREAD's calls. */
+int atf_walker_wants(const atf_walker *w, int32_t thread);
 
 /* The next call, in the order atf_pairing_pop gives them, the open ones
 ** after the last record: ATF_OK, ATF_END after the last, or an error (a
@@ -534,6 +546,14 @@ atf_status atf_walker_next(atf_walker *w, atf_call *out, atf_error *err);
 ** close on the way: the stacks are then as just after that event. AT must
 ** be a record start: ATF_ERR_RANGE names it otherwise. */
 atf_status atf_walker_advance_to(atf_walker *w, uint64_t at, atf_error *err);
+/* Walks to the stop (atf_walker_stop_at, else the end) dropping the calls
+** that close on the way, without finishing: the stacks are then as just
+** before that point. ATF_OK, or an error as atf_walker_next. */
+atf_status atf_walker_drain(atf_walker *w, atf_error *err);
+/* Pushes the call whose event is at OFFSET as restored from a checkpoint
+** (atf_pairing_restore), when its thread is wanted. */
+atf_status atf_walker_restore_call(atf_walker *w, uint64_t offset,
+                                   atf_error *err);
 /* Stops the walk before the record at END (the calls still open are then
 ** as at the end of the trace). */
 void atf_walker_stop_at(atf_walker *w, uint64_t end);
@@ -544,6 +564,59 @@ const atf_walk_counts *atf_walker_counts(const atf_walker *w);
 ** whole. */
 atf_status atf_record_at(const atf_map *map, uint64_t offset, atf_record *rec,
                          atf_error *err);
+
+/*
+** Call checkpoints: the open calls of every thread (their call events'
+** offsets) at the start of every INTERVAL-th index block, so that the
+** stacks at any event are restored from the checkpoint before it and a
+** walk of at most INTERVAL blocks, not from the start of the trace. Built
+** by one walk of the whole trace, on first need, and extended when the
+** file grows. A checkpoint takes a few bytes per open call (offsets as
+** varint deltas); when they outgrow the budget, every other one is dropped
+** and INTERVAL doubles, so memory stays under ATF_CALL_INDEX_BYTES however
+** many threads and however deep.
+*/
+#define ATF_CALL_INDEX_BYTES ((size_t)8 << 20)
+
+typedef struct atf_call_index {
+  size_t interval; /* index blocks per checkpoint, a power of two */
+  size_t n, cap;   /* checkpoints: k is at the start of block k*interval */
+  size_t *at;      /* where checkpoint k starts in the arena */
+  uint8_t *arena;  /* the checkpoints, encoded */
+  size_t arena_len, arena_cap;
+  size_t blocks; /* index blocks the walk has passed */
+  uint64_t end;  /* the walk's position: records before it are in */
+  uint8_t *tail; /* the stacks at END, encoded like a checkpoint */
+  size_t tail_len, tail_cap;
+  uint64_t first_corrupt;  /* first record that did not decode, or
+                              ATF_NO_OFFSET: checkpoints after it are not
+                              used (a walk from the start would fail) */
+  uint64_t records_walked; /* for atf_stats */
+  uint64_t index_rebuilds; /* the index's when built: a change means
+                              the file was rewritten, start again */
+} atf_call_index;
+
+/* Brings CI up to date with IDX (current for MAP): walks the records from
+** CI->end to IDX->end. INTERRUPTED (may be NULL) is asked every few
+** thousand records. Fails on out of memory or interruption; damage is
+** recorded (first_corrupt), not failed on. */
+atf_status atf_call_index_update(atf_call_index *ci, const atf_index *idx,
+                                 const atf_map *map, int (*interrupted)(void *),
+                                 void *user, atf_error *err);
+
+/* Restores into W (fresh, from atf_walker_new with its thread filter) the
+** stacks of the last usable checkpoint at or before the record at OFFSET,
+** and moves W there: the walk from there to OFFSET is then as from the
+** start. Without a usable checkpoint W stays at the start. *FROM gets
+** where W now is. The frames' calls are decoded from MAP. */
+atf_status atf_call_index_restore(const atf_call_index *ci,
+                                  const atf_index *idx, const atf_map *map,
+                                  atf_walker *w, uint64_t offset,
+                                  uint64_t *from, atf_error *err);
+
+/* Bytes the checkpoints take. */
+size_t atf_call_index_bytes(const atf_call_index *ci);
+void atf_call_index_free(atf_call_index *ci);
 
 /* ---- checking a whole trace -------------------------------------------- */
 

@@ -99,7 +99,9 @@ atf_status atf_index_update(atf_index *idx, const atf_map *map,
     ** again only when the file changed), or rewritten: start again. An
     ** append leaves the indexed bytes as they were; both ends of them are
     ** checked. */
+    uint64_t rebuilds = idx->rebuilds;
     atf_index_free(idx);
+    idx->rebuilds = rebuilds + 1;
   }
   idx->id = map->id;
   atf_iter_init(&it, map);

@@ -39,6 +39,7 @@ atf_walker *atf_walker_new(const atf_map *map, const atf_walk_options *o) {
   }
   atf_iter_init(&w->it, map);
   w->end = map->size;
+  w->counts.first_skipped = ATF_NO_OFFSET;
   return w;
 }
 
@@ -65,7 +66,7 @@ const atf_walk_counts *atf_walker_counts(const atf_walker *w) {
   return &w->counts;
 }
 
-static int wanted(const atf_walker *w, int32_t thread) {
+int atf_walker_wants(const atf_walker *w, int32_t thread) {
   size_t lo = 0, hi = w->o.n_threads;
   if (!w->o.threads) return 1;
   while (lo < hi) {
@@ -113,6 +114,8 @@ static atf_status step(atf_walker *w, atf_error *err) {
     if (w->o.interrupted(w->o.user))
       return atf_fail(err, ATF_ERR_INTERRUPTED, w->it.pos, "interrupted");
   }
+  if (w->o.before_record && w->o.before_record(w->o.user, w->it.pos))
+    return atf_fail(err, ATF_ERR_INTERRUPTED, w->it.pos, "interrupted");
   rc = atf_iter_next(&w->it, &rec, err);
   if (rc == ATF_END && w->it.torn_bytes) w->counts.torn = 1;
   if (rc != ATF_OK) return rc;
@@ -120,7 +123,7 @@ static atf_status step(atf_walker *w, atf_error *err) {
   atf_map_scan_window(w->map, w->it.pos, &w->window);
   rc = atf_event_decode(&rec, &ev, err);
   if (rc == ATF_OK) w->counts.headers++;
-  if (rc == ATF_OK && !wanted(w, ev.thread_id)) return ATF_OK;
+  if (rc == ATF_OK && !atf_walker_wants(w, ev.thread_id)) return ATF_OK;
   memset(&pe, 0, sizeof pe);
   if (rc == ATF_OK &&
       (ev.kind == ATF_KIND_FUNCTION_CALL ||
@@ -134,8 +137,8 @@ static atf_status step(atf_walker *w, atf_error *err) {
     }
   }
   if (rc != ATF_OK) {
-    if (rc == ATF_ERR_NOMEM || !w->o.skip_corrupt) return rc;
-    w->counts.skipped++;
+    if (rc == ATF_ERR_NOMEM || !(w->o.skip_corrupt || w->o.tolerate)) return rc;
+    if (!w->counts.skipped++) w->counts.first_skipped = rec.offset;
     return ATF_OK;
   }
   pe.offset = rec.offset;
@@ -184,6 +187,38 @@ atf_status atf_walker_advance_to(atf_walker *w, uint64_t at, atf_error *err) {
       ;
     return rc;
   }
+}
+
+atf_status atf_walker_drain(atf_walker *w, atf_error *err) {
+  atf_call dropped;
+  for (;;) {
+    atf_status rc = step(w, err);
+    while (atf_pairing_pop(w->pairing, &dropped))
+      ;
+    if (rc == ATF_END) return ATF_OK;
+    if (rc != ATF_OK) return rc;
+  }
+}
+
+atf_status atf_walker_restore_call(atf_walker *w, uint64_t offset,
+                                   atf_error *err) {
+  atf_record rec;
+  atf_event ev;
+  atf_payload pl;
+  atf_pair_event pe;
+  atf_status rc = atf_record_at(w->map, offset, &rec, err);
+  if (rc == ATF_OK) rc = atf_event_decode(&rec, &ev, err);
+  if (rc != ATF_OK || !atf_walker_wants(w, ev.thread_id)) return rc;
+  if ((rc = atf_payload_decode(&ev, &pl, err)) != ATF_OK) return rc;
+  memset(&pe, 0, sizeof pe);
+  pe.offset = offset;
+  pe.thread_id = ev.thread_id;
+  pe.kind = ATF_KIND_FUNCTION_CALL;
+  pe.has_ts = ev.has_timestamp;
+  pe.ts = ev.ts_ns;
+  pe.symbol = pl.symbol;
+  pe.address = pl.address;
+  return atf_pairing_restore(w->pairing, &pe, err);
 }
 
 atf_status atf_record_at(const atf_map *map, uint64_t offset, atf_record *rec,
