@@ -14,6 +14,13 @@
 **                  "unread_tails":N}; the difference around a query shows
 **                  what it read (a point lookup decodes one event) and what
 **                  it met without failing (a torn tail, skipped records).
+**
+** The oldest SQLite it runs in is 3.31.0: SQLITE_VTAB_DIRECTONLY and the
+** SQLITE_INNOCUOUS/SQLITE_DIRECTONLY function flags came with it (every
+** other API used is older: sqlite3_str_* 3.25, xBestIndex returning
+** SQLITE_CONSTRAINT 3.26). What 3.38 added (sqlite3_vtab_in, _rhs_value,
+** LIMIT/OFFSET constraints) is used only when the running SQLite has it.
+** An older host is refused at load, with both versions in the message.
 */
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
@@ -28,6 +35,9 @@ SQLITE_EXTENSION_INIT1
 #ifndef ATF_VERSION
 #define ATF_VERSION "0.0.0"
 #endif
+
+#define ATF_SQLITE_MIN_VERSION "3.31.0"
+#define ATF_SQLITE_MIN_VERSION_NUMBER 3031000
 
 static void version_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
@@ -56,7 +66,15 @@ __attribute__((visibility("default")))
   int rc;
   atf_conn *conn;
   SQLITE_EXTENSION_INIT2(api);
-  (void)err_msg;
+  /* The version of the SQLite that loads us, not of the headers we were
+  ** built with: an older host would silently lack the DIRECTONLY guards. */
+  if (sqlite3_libversion_number() < ATF_SQLITE_MIN_VERSION_NUMBER) {
+    if (err_msg)
+      *err_msg = sqlite3_mprintf("atf-sqlite needs SQLite %s or newer; this "
+                                 "process runs SQLite %s",
+                                 ATF_SQLITE_MIN_VERSION, sqlite3_libversion());
+    return SQLITE_ERROR;
+  }
   /* One set of open traces per connection, shared by every table. */
   if (!(conn = vtab_conn_new())) return SQLITE_NOMEM;
   rc = events_vtab_register(db, conn);

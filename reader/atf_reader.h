@@ -1,5 +1,5 @@
 /*
-** atf_reader.h - read ATF v4 traces (see FORMAT.md) from plain C.
+** atf_reader.h - read ATF v4 traces (see docs/FORMAT.md) from plain C.
 **
 ** A trace is a pid_* directory holding events.bin (length-prefixed protobuf
 ** Events) and, once the tracer finalized it, trace.json (the manifest).
@@ -159,8 +159,8 @@ typedef struct atf_record {
 } atf_record;
 
 /* A length prefix announcing this much or more is damage, never a record:
-** real events are far smaller (FORMAT.md section 2). Below it, a record cut
-** short by the end of the file is a torn tail. */
+** real events are far smaller (docs/FORMAT.md section 2). Below it, a record
+** cut short by the end of the file is a torn tail. */
 #define ATF_MAX_RECORD_BYTES ((uint64_t)1 << 32)
 
 typedef struct atf_iter {

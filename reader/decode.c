@@ -4,7 +4,7 @@
 ** Wire format: each field is a varint tag (field number << 3 | wire type)
 ** followed by its value: 0 varint, 1 fixed64, 2 length-delimited, 3/4 start
 ** and end of a group, 5 fixed32. The rules applied are those of Google's own
-** parsers (FORMAT.md section 3):
+** parsers (docs/FORMAT.md section 3):
 **   - a missing field reads as its default;
 **   - unknown fields of every wire type are skipped, groups included, and so
 **     is a known field with an unexpected wire type;

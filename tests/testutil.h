@@ -3,7 +3,7 @@
 **
 ** The protobuf builder writes exactly the bytes a test asks for, including
 ** what no well-behaved encoder writes (wrong wire types, repeated members,
-** groups), so each wire rule of FORMAT.md section 3 can be tested alone.
+** groups), so each wire rule of docs/FORMAT.md section 3 can be tested alone.
 */
 #ifndef ATF_TESTUTIL_H
 #define ATF_TESTUTIL_H

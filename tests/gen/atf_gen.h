@@ -1,6 +1,6 @@
 /*
-** atf_gen.h - a deterministic generator of ATF v4 traces (see FORMAT.md) for
-** tests and benchmarks.
+** atf_gen.h - a deterministic generator of ATF v4 traces (see
+** docs/FORMAT.md) for tests and benchmarks.
 **
 ** The same options give the same bytes. A trace is a trace_start, then calls
 ** and returns over several threads (properly nested per thread), optionally a

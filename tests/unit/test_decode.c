@@ -1,5 +1,5 @@
 /*
-** test_decode.c - the Event decoder, one test per wire rule of FORMAT.md
+** test_decode.c - the Event decoder, one test per wire rule of docs/FORMAT.md
 ** section 3, on hand-built bytes.
 */
 #include "atf_reader.h"
