@@ -680,7 +680,7 @@ static int measure_index(bench *b) {
     if (atf_map_open(b->events_path, &map, &err) != ATF_OK)
       return reader_fail("map", &err);
     memset(&idx, 0, sizeof idx);
-    if (atf_index_update(&idx, &map, &err) != ATF_OK) {
+    if (atf_index_update(&idx, &map, NULL, &err) != ATF_OK) {
       atf_map_close(&map);
       return reader_fail("index", &err);
     }

@@ -211,7 +211,8 @@ static int target_call(calls_cursor *c, sqlite3_int64 t, int32_t *thread,
   uint64_t ordinal;
   *rc = SQLITE_OK;
   if (t < 0 || (uint64_t)t >= c->entry->map.size) return 0;
-  if (trace_entry_index(c->entry, 0, &index, &err) != ATF_OK) {
+  atf_interrupt stop = vtab_interrupt(&c->base);
+  if (trace_entry_index(c->entry, 0, &stop, &index, &err) != ATF_OK) {
     *rc = reader_error(c, &err);
     return 0;
   }
@@ -236,6 +237,7 @@ static int new_walker(calls_cursor *c, const int32_t *threads, size_t n) {
   o.threads = threads;
   o.n_threads = n;
   o.skip_corrupt = c->skip_corrupt;
+  o.stop = vtab_interrupt(&c->base);
   flush_walker(c);
   c->walker = atf_walker_new(&c->entry->map, &o);
   return c->walker ? SQLITE_OK : SQLITE_NOMEM;

@@ -638,6 +638,7 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
   const char *trace;
   atf_error err;
   unsigned options;
+  atf_interrupt stop = vtab_interrupt(&c->base);
   int a, rc, match, needs_index;
   (void)idx_str;
   (void)argc;
@@ -674,8 +675,8 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
   needs_index = c->targets || c->offset.lo > 0 || c->filter_ts ||
                 c->filter_event_id || (c->to_skip > 0 && !c->skip_corrupt);
   if (needs_index &&
-      trace_entry_index(c->entry, c->filter_ts || c->filter_event_id, &c->index,
-                        &err) != ATF_OK)
+      trace_entry_index(c->entry, c->filter_ts || c->filter_event_id, &stop,
+                        &c->index, &err) != ATF_OK)
     return reader_error(c, &err);
   if (!c->targets && c->offset.lo > 0 &&
       (rc = seek_to(c, (uint64_t)c->offset.lo)) != SQLITE_OK)

@@ -142,28 +142,29 @@ void trace_cache_release(trace_cache *cache, trace_entry *entry) {
 }
 
 atf_status trace_entry_index(trace_entry *entry, int ranges,
-                             const atf_index **out, atf_error *err) {
+                             const atf_interrupt *stop, const atf_index **out,
+                             atf_error *err) {
   atf_status rc;
   if (!entry->index_current) {
-    rc = atf_index_update(&entry->index, &entry->map, err);
+    /* Interrupted, what is indexed stays: the next query goes on. */
+    rc = atf_index_update(&entry->index, &entry->map, stop, err);
     if (rc != ATF_OK) return rc;
     entry->index_current = 1;
   }
   if (ranges && entry->index.ranged < entry->index.n_blocks) {
-    rc = atf_index_ranges(&entry->index, &entry->map, err);
+    rc = atf_index_ranges(&entry->index, &entry->map, stop, err);
     if (rc != ATF_OK) return rc;
   }
   *out = &entry->index;
   return ATF_OK;
 }
 
-atf_status trace_entry_calls(trace_entry *entry, int (*interrupted)(void *),
-                             void *user, const atf_index **index,
+atf_status trace_entry_calls(trace_entry *entry, const atf_interrupt *stop,
+                             const atf_index **index,
                              const atf_call_index **calls, atf_error *err) {
-  atf_status rc = trace_entry_index(entry, 0, index, err);
+  atf_status rc = trace_entry_index(entry, 0, stop, index, err);
   if (rc == ATF_OK)
-    rc = atf_call_index_update(&entry->calls, *index, &entry->map, interrupted,
-                               user, err);
+    rc = atf_call_index_update(&entry->calls, *index, &entry->map, stop, err);
   *calls = &entry->calls;
   return rc;
 }

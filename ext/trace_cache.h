@@ -57,14 +57,16 @@ atf_status trace_cache_acquire(trace_cache *cache, const char *trace,
 void trace_cache_release(trace_cache *cache, trace_entry *entry);
 
 /* The block index of ENTRY's mapping, built or extended on first need;
-** with RANGES, the blocks' ts and event_id ranges too. */
+** with RANGES, the blocks' ts and event_id ranges too. STOP (may be NULL)
+** interrupts a long build (atf_interrupt). */
 atf_status trace_entry_index(trace_entry *entry, int ranges,
-                             const atf_index **out, atf_error *err);
+                             const atf_interrupt *stop, const atf_index **out,
+                             atf_error *err);
 
 /* ENTRY's call checkpoints, built or extended on first need (a walk of the
-** whole trace; INTERRUPTED, which may be NULL, is asked now and then). */
-atf_status trace_entry_calls(trace_entry *entry, int (*interrupted)(void *),
-                             void *user, const atf_index **index,
+** whole trace, which STOP may interrupt), with its block index. */
+atf_status trace_entry_calls(trace_entry *entry, const atf_interrupt *stop,
+                             const atf_index **index,
                              const atf_call_index **calls, atf_error *err);
 
 /* For planning: the number of records of TRACE, exact when the connection

@@ -364,8 +364,25 @@ int vtab_error(sqlite3_vtab *vtab, int rc, const char *fmt, ...) {
   return vtab->zErrMsg ? rc : SQLITE_NOMEM;
 }
 
+static int statement_interrupted(void *db) {
+  sqlite3_stmt *probe;
+  int rc = sqlite3_prepare_v2(db, "SELECT 1", -1, &probe, NULL);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(probe);
+    sqlite3_finalize(probe);
+  }
+  return rc == SQLITE_INTERRUPT;
+}
+
+atf_interrupt vtab_interrupt(vtab_cursor *cur) {
+  atf_interrupt stop = {statement_interrupted,
+                        ((atf_vtab *)cur->base.pVtab)->db};
+  return stop;
+}
+
 int vtab_reader_error(sqlite3_vtab *vtab, const atf_error *err) {
   if (err->code == ATF_ERR_NOMEM) return SQLITE_NOMEM;
+  if (err->code == ATF_ERR_INTERRUPTED) return SQLITE_INTERRUPT;
   return vtab_error(vtab, SQLITE_ERROR, "%s", err->message);
 }
 

@@ -147,10 +147,18 @@ const char *vtab_trace(vtab_cursor *cur);
 /* The value of argument column J, as given. */
 void vtab_result_arg(vtab_cursor *cur, sqlite3_context *ctx, int j);
 
+/* An atf_interrupt for the long passes of a query (index builds, walks of
+** every call): they stop when the statement is interrupted
+** (sqlite3_interrupt, Ctrl-C in the shell). SQLite before 3.41 has no
+** sqlite3_is_interrupted, so the check steps a trivial statement on the
+** same connection, which fails with SQLITE_INTERRUPT then (every
+** ATF_INTERRUPT_RECORDS records: a few microseconds per 4096 records). */
+atf_interrupt vtab_interrupt(vtab_cursor *cur);
+
 /* Sets VTAB's error to "<table>: <printf of FMT>"; returns RC. */
 int vtab_error(sqlite3_vtab *vtab, int rc, const char *fmt, ...);
-/* Sets VTAB's error from a reader error; returns SQLITE_NOMEM or
-** SQLITE_ERROR. */
+/* Sets VTAB's error from a reader error; returns SQLITE_NOMEM,
+** SQLITE_INTERRUPT or SQLITE_ERROR. */
 int vtab_reader_error(sqlite3_vtab *vtab, const atf_error *err);
 /* The connection's traces, for a cursor of any table. */
 trace_cache *vtab_cache(vtab_cursor *cur);

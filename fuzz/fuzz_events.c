@@ -372,18 +372,18 @@ static void check_index(const atf_map *map, const walk *w, uint64_t cut) {
   atf_error err;
   memset(&fresh, 0, sizeof fresh);
   memset(&grown, 0, sizeof grown);
-  FUZZ_CHECK(atf_index_update(&fresh, map, &err) == ATF_OK &&
-                 atf_index_ranges(&fresh, map, &err) == ATF_OK,
+  FUZZ_CHECK(atf_index_update(&fresh, map, NULL, &err) == ATF_OK &&
+                 atf_index_ranges(&fresh, map, NULL, &err) == ATF_OK,
              "atf_index_update failed: %s", err.message);
   check_index_matches(&fresh, w);
 
   /* The same file seen first cut at CUT (a writer still appending), then
   ** whole: the update must come out as the fresh index. */
   atf_map prefix = fuzz_map_of(map->data, (size_t)cut);
-  FUZZ_CHECK(atf_index_update(&grown, &prefix, &err) == ATF_OK &&
-                 atf_index_ranges(&grown, &prefix, &err) == ATF_OK &&
-                 atf_index_update(&grown, map, &err) == ATF_OK &&
-                 atf_index_ranges(&grown, map, &err) == ATF_OK,
+  FUZZ_CHECK(atf_index_update(&grown, &prefix, NULL, &err) == ATF_OK &&
+                 atf_index_ranges(&grown, &prefix, NULL, &err) == ATF_OK &&
+                 atf_index_update(&grown, map, NULL, &err) == ATF_OK &&
+                 atf_index_ranges(&grown, map, NULL, &err) == ATF_OK,
              "atf_index_update (incremental) failed: %s", err.message);
   FUZZ_CHECK(grown.records == fresh.records && grown.end == fresh.end &&
                  grown.n_blocks == fresh.n_blocks &&

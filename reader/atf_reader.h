@@ -62,6 +62,15 @@ typedef struct atf_error {
 ** range", "malformed JSON", "invalid manifest", "interrupted". */
 const char *atf_status_name(atf_status status);
 
+/* A long pass (an index build, a walk of every call) asks FN(USER) every
+** ATF_INTERRUPT_RECORDS records; nonzero stops it with ATF_ERR_INTERRUPTED.
+** A NULL atf_interrupt, or a NULL FN, never stops. */
+typedef struct atf_interrupt {
+  int (*fn)(void *user);
+  void *user;
+} atf_interrupt;
+#define ATF_INTERRUPT_RECORDS 4096
+
 /* ---- locating a trace ------------------------------------------------- */
 
 /* The two files of a trace, from whatever path the user gave. */
@@ -353,14 +362,18 @@ typedef struct atf_index {
 ** already covers a prefix of the same file (same device and inode, grown,
 ** and the same bytes at both ends of what was indexed: appended to, not
 ** rewritten), only the new records are read. Framing damage stops the
-** index there (IDX->damaged). Fails only when memory runs out. */
-atf_status atf_index_update(atf_index *idx, const atf_map *map, atf_error *err);
+** index there (IDX->damaged). STOP (may be NULL) is asked as atf_interrupt
+** says. Fails only when memory runs out or STOP says so. */
+atf_status atf_index_update(atf_index *idx, const atf_map *map,
+                            const atf_interrupt *stop, atf_error *err);
 
 /* Fills the ts and event_id ranges of the blocks that lack them
 ** (blocks[ranged..n_blocks)), decoding their headers: what range queries
 ** need, built on their first use. A header that does not decode marks its
-** block ATF_BLOCK_UNDECODED. Fails only when memory runs out. */
-atf_status atf_index_ranges(atf_index *idx, const atf_map *map, atf_error *err);
+** block ATF_BLOCK_UNDECODED. Fails only when memory runs out or STOP says
+** so. */
+atf_status atf_index_ranges(atf_index *idx, const atf_map *map,
+                            const atf_interrupt *stop, atf_error *err);
 
 /* The block holding byte OFFSET (the last block starting at or before it),
 ** or -1 when OFFSET precedes every block or IDX is empty. */
@@ -512,9 +525,8 @@ typedef struct atf_walk_options {
   /* Called with each record's offset before it is fed (the stacks are then
   ** as just before it); nonzero stops the walk with ATF_ERR_INTERRUPTED. */
   int (*before_record)(void *user, uint64_t offset);
-  int (*interrupted)(void *user); /* asked every few thousand records;
-                                     nonzero stops with ATF_ERR_INTERRUPTED */
-  void *user;
+  atf_interrupt stop; /* asked as a long pass asks (atf_interrupt) */
+  void *user;         /* before_record's */
 } atf_walk_options;
 
 /* What a walk read, for atf_stats. */
@@ -597,12 +609,12 @@ typedef struct atf_call_index {
 } atf_call_index;
 
 /* Brings CI up to date with IDX (current for MAP): walks the records from
-** CI->end to IDX->end. INTERRUPTED (may be NULL) is asked every few
-** thousand records. Fails on out of memory or interruption; damage is
+** CI->end to IDX->end, asking STOP (atf_interrupt). Fails on out of memory or
+*interruption; damage is
 ** recorded (first_corrupt), not failed on. */
 atf_status atf_call_index_update(atf_call_index *ci, const atf_index *idx,
-                                 const atf_map *map, int (*interrupted)(void *),
-                                 void *user, atf_error *err);
+                                 const atf_map *map, const atf_interrupt *stop,
+                                 atf_error *err);
 
 /* Restores into W (fresh, from atf_walker_new with its thread filter) the
 ** stacks of the last usable checkpoint at or before the record at OFFSET,

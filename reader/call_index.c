@@ -117,9 +117,6 @@ typedef struct build {
   atf_call_index *ci;
   const atf_index *idx;
   atf_walker *w;
-  int (*interrupted)(void *);
-  void *user;
-  uint64_t seen;
   int oom;
 } build;
 
@@ -145,8 +142,6 @@ static void thin(atf_call_index *ci) {
 static int before_record(void *user, uint64_t offset) {
   build *b = user;
   atf_call_index *ci = b->ci;
-  if (b->interrupted && ++b->seen % 4096 == 0 && b->interrupted(b->user))
-    return 1;
   if (ci->blocks >= b->idx->n_blocks ||
       b->idx->blocks[ci->blocks].offset != offset)
     return 0;
@@ -169,8 +164,8 @@ static int before_record(void *user, uint64_t offset) {
 }
 
 atf_status atf_call_index_update(atf_call_index *ci, const atf_index *idx,
-                                 const atf_map *map, int (*interrupted)(void *),
-                                 void *user, atf_error *err) {
+                                 const atf_map *map, const atf_interrupt *stop,
+                                 atf_error *err) {
   atf_walk_options o;
   build b;
   atf_status rc;
@@ -189,8 +184,7 @@ atf_status atf_call_index_update(atf_call_index *ci, const atf_index *idx,
   memset(&b, 0, sizeof b);
   b.ci = ci;
   b.idx = idx;
-  b.interrupted = interrupted;
-  b.user = user;
+  if (stop) o.stop = *stop;
   o.user = &b;
   if (!(b.w = atf_walker_new(map, &o)))
     return atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");

@@ -87,7 +87,7 @@ static void add_range(atf_block *b, const atf_record *rec) {
 }
 
 atf_status atf_index_update(atf_index *idx, const atf_map *map,
-                            atf_error *err) {
+                            const atf_interrupt *stop, atf_error *err) {
   atf_iter it;
   atf_record rec;
   atf_scan_window window = {0};
@@ -120,6 +120,11 @@ atf_status atf_index_update(atf_index *idx, const atf_map *map,
     idx->records++;
     idx->end = it.pos;
     atf_map_scan_window(map, it.pos, &window); /* bounded resident memory */
+    if (atf_stopped(stop, idx->records, err)) {
+      /* What is indexed stays right: the next update goes on from it. */
+      idx->fingerprint = fingerprint(map, idx->end);
+      return ATF_ERR_INTERRUPTED;
+    }
   }
   if (rc == ATF_END) {
     idx->torn_bytes = it.torn_bytes;
@@ -131,13 +136,15 @@ atf_status atf_index_update(atf_index *idx, const atf_map *map,
 }
 
 atf_status atf_index_ranges(atf_index *idx, const atf_map *map,
-                            atf_error *err) {
+                            const atf_interrupt *stop, atf_error *err) {
   atf_scan_window window = {0};
   atf_iter it;
   atf_record rec;
   atf_iter_init(&it, map);
   for (; idx->ranged < idx->n_blocks; idx->ranged++) {
     atf_block *b = &idx->blocks[idx->ranged];
+    if (atf_stopped(stop, (idx->ranged + 1) * ATF_INTERRUPT_RECORDS, err))
+      return ATF_ERR_INTERRUPTED;
     clear_ranges(b);
     it.pos = b->offset;
     /* The records were framed once already: framing fails only when MAP

@@ -89,6 +89,17 @@ static inline size_t atf_utf8_char_len(const uint8_t *p, size_t avail) {
   return need + 1;
 }
 
+/* Whether STOP asks a pass that has read RECORDS records to stop (it is
+** asked every ATF_INTERRUPT_RECORDS records); fills ERR when so. */
+static inline int atf_stopped(const atf_interrupt *stop, uint64_t records,
+                              atf_error *err) {
+  if (!stop || !stop->fn || records % ATF_INTERRUPT_RECORDS != 0 ||
+      !stop->fn(stop->user))
+    return 0;
+  atf_fail(err, ATF_ERR_INTERRUPTED, ATF_NO_OFFSET, "interrupted");
+  return 1;
+}
+
 /* malloc'd copy of S, or NULL when out of memory. */
 char *atf_strdup(const char *s);
 

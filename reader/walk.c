@@ -8,9 +8,6 @@
 
 #include "internal.h"
 
-/* Records between two calls of the interrupted hook. */
-#define CHECK_EVERY 4096
-
 struct atf_walker {
   const atf_map *map;
   atf_walk_options o;
@@ -18,9 +15,8 @@ struct atf_walker {
   atf_scan_window window;
   atf_pairing *pairing;
   atf_walk_counts counts;
-  uint64_t end;     /* stop before this offset */
-  int finished;     /* the pairing was finished */
-  uint64_t checked; /* records at the last interrupted check */
+  uint64_t end; /* stop before this offset */
+  int finished; /* the pairing was finished */
   /* Room for skip_corrupt's check of registers. */
   atf_register *regs;
   uint32_t *scratch;
@@ -109,11 +105,8 @@ static atf_status step(atf_walker *w, atf_error *err) {
   atf_pair_event pe;
   atf_status rc;
   if (w->it.pos >= w->end) return ATF_END;
-  if (w->o.interrupted && w->counts.records - w->checked >= CHECK_EVERY) {
-    w->checked = w->counts.records;
-    if (w->o.interrupted(w->o.user))
-      return atf_fail(err, ATF_ERR_INTERRUPTED, w->it.pos, "interrupted");
-  }
+  if (w->counts.records && atf_stopped(&w->o.stop, w->counts.records, err))
+    return ATF_ERR_INTERRUPTED;
   if (w->o.before_record && w->o.before_record(w->o.user, w->it.pos))
     return atf_fail(err, ATF_ERR_INTERRUPTED, w->it.pos, "interrupted");
   rc = atf_iter_next(&w->it, &rec, err);
