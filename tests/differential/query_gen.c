@@ -1064,6 +1064,41 @@ static const qnode *nth_node(const qnode *n, int *at, int target) {
   return found ? found : nth_node(n->b, at, target);
 }
 
+/* TEXT without element I of its first IN list (not a subquery), or NULL
+** when the list has no element I or only one element. */
+static char *without_in_element(const char *text, int i) {
+  const char *open = strstr(text, " IN ("), *p, *start[64];
+  int n = 0, depth = 0;
+  const char *end = NULL;
+  if (!open || strncmp(open + 5, "SELECT", 6) == 0) return NULL;
+  p = open + 5;
+  start[n++] = p;
+  for (; *p && !end; p++) {
+    if (*p == '\'') {
+      for (p++; *p && !(p[0] == '\'' && p[1] != '\'');
+           p += p[0] == '\'' ? 2 : 1)
+        ;
+      if (!*p) return NULL;
+    } else if (*p == '(') {
+      depth++;
+    } else if (*p == ')') {
+      if (depth-- == 0) end = p;
+    } else if (*p == ',' && depth == 0 && n < 64) {
+      start[n++] = p + 1;
+    }
+  }
+  if (!end || n < 2 || i >= n) return NULL;
+  {
+    /* element i spans start[i] .. the comma before start[i+1] (or end) */
+    const char *cut_from = i == 0 ? start[0] : start[i] - 1;
+    const char *cut_to = i == 0 ? start[1] : i + 1 < n ? start[i + 1] - 1 : end;
+    while (i == 0 && *cut_to == ' ')
+      cut_to++;
+    return must(
+        sqlite3_mprintf("%.*s%s", (int)(cut_from - text), text, cut_to));
+  }
+}
+
 int query_simpler(const query *q, query *out, int max) {
   int n = 0;
   if (n < max && q->limit) {
@@ -1097,6 +1132,18 @@ int query_simpler(const query *q, query *out, int max) {
       node_free(out[n].where);
       at = 0;
       out[n++].where = copy_replacing(q->where, &at, k, which);
+    }
+    /* a leaf's IN list, one element shorter */
+    for (int e = 0; node->op == N_LEAF && n < max; e++) {
+      char *shorter = without_in_element(node->text, e);
+      qnode *copy;
+      if (!shorter) break;
+      query_copy(&out[n], q);
+      at = 0;
+      copy = (qnode *)nth_node(out[n].where, &at, k);
+      sqlite3_free(copy->text);
+      copy->text = shorter;
+      n++;
     }
   }
   return n;
