@@ -93,23 +93,35 @@ enum {
 #define RANGE_SLOTS(first)                                                     \
   (0x1f << (VTAB_ARG_BITS + (first))) /* = > >= < <=                           \
                                        */
-/* Further idxNum bits, taking no argv: */
-#define IDX_OFFSET_IN                                                          \
-  (1 << (VTAB_ARG_BITS + N_SLOTS + 0)) /* S_OFFSET_EQ: IN                      \
-                                        */
-#define IDX_THREAD_IN                                                          \
-  (1 << (VTAB_ARG_BITS + N_SLOTS + 1))                   /* S_THREAD_EQ: IN    \
-                                                          */
-#define IDX_KIND_IN (1 << (VTAB_ARG_BITS + N_SLOTS + 2)) /* S_KIND_EQ: IN */
-#define IDX_HEADER                                                             \
-  (1 << (VTAB_ARG_BITS + N_SLOTS + 3)) /* a header column used */
-_Static_assert(VTAB_ARG_BITS + N_SLOTS + 4 <= 31, "the plan must fit idxNum");
+/* Further idxNum bits, taking no argv: the value of the = slot of offset,
+** ts, event_id, thread_id or kind is an IN list handed over whole
+** (sqlite3_vtab_in), so that one xFilter returns the rows of every value
+** in file order; and IDX_HEADER, a column past offset and size is used. */
+#define FLAG(n) (1 << (VTAB_ARG_BITS + N_SLOTS + (n)))
+#define IDX_OFFSET_IN FLAG(0)
+#define IDX_TS_IN FLAG(1)
+#define IDX_ID_IN FLAG(2)
+#define IDX_THREAD_IN FLAG(3)
+#define IDX_KIND_IN FLAG(4)
+#define IDX_HEADER FLAG(5)
+_Static_assert(VTAB_ARG_BITS + N_SLOTS + 6 <= 31, "the plan must fit idxNum");
 
 static const char *const slot_names[N_SLOTS] = {
     "offset=",    "offset>",   "offset>=",   "offset<",   "offset<=",
     "ts=",        "ts>",       "ts>=",       "ts<",       "ts<=",
     "event_id=",  "event_id>", "event_id>=", "event_id<", "event_id<=",
     "thread_id=", "kind=",     "limit",      "skip"};
+
+/* The values of an IN list, sorted. */
+typedef struct value_set {
+  sqlite3_int64 *values;
+  sqlite3_int64 n;
+} value_set;
+
+static int in_set(const value_set *set, sqlite3_int64 v) {
+  return !set->values || bsearch(&v, set->values, (size_t)set->n, sizeof v,
+                                 values_compare_int64) != NULL;
+}
 
 typedef struct events_cursor {
   vtab_cursor base;
@@ -123,6 +135,7 @@ typedef struct events_cursor {
   int filter_ts, filter_event_id; /* those two ranges restrict something */
   sqlite3_int64 *targets;         /* sorted offsets for = and IN */
   sqlite3_int64 n_targets, next_target;
+  value_set ts_in, id_in; /* ts IN, event_id IN: sorted; values NULL: none */
   sqlite3_int64 *threads; /* sorted thread ids for = and IN; NULL: any */
   sqlite3_int64 n_threads;
   unsigned kinds;   /* KIND_BIT set of wanted kinds; 0: any */
@@ -301,6 +314,8 @@ static int describe(sqlite3_index_info *info, int idx, int has_trace) {
   sqlite3_str_appendall(desc, has_trace ? "trace" : "no-trace");
   for (int s = 0; s < N_SLOTS; s++) {
     int in = (s == S_OFFSET_EQ && (idx & IDX_OFFSET_IN)) ||
+             (s == S_TS_EQ && (idx & IDX_TS_IN)) ||
+             (s == S_ID_EQ && (idx & IDX_ID_IN)) ||
              (s == S_THREAD_EQ && (idx & IDX_THREAD_IN)) ||
              (s == S_KIND_EQ && (idx & IDX_KIND_IN));
     if (!(idx & SLOT(s))) continue;
@@ -342,6 +357,8 @@ static int events_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
 #if SQLITE_VERSION_NUMBER >= 3038000
   {
     static const int in_bits[][2] = {{S_OFFSET_EQ, IDX_OFFSET_IN},
+                                     {S_TS_EQ, IDX_TS_IN},
+                                     {S_ID_EQ, IDX_ID_IN},
                                      {S_THREAD_EQ, IDX_THREAD_IN},
                                      {S_KIND_EQ, IDX_KIND_IN}};
     for (size_t b = 0; b < sizeof in_bits / sizeof in_bits[0]; b++) {
@@ -501,6 +518,9 @@ static int row_passes(events_cursor *c, int *rc) {
   if (c->filter_event_id && ((int64_t)ev->event_id < c->event_id.lo ||
                              (int64_t)ev->event_id > c->event_id.hi))
     return 0;
+  if ((c->ts_in.values && !in_set(&c->ts_in, ev->ts_ns)) ||
+      (c->id_in.values && !in_set(&c->id_in, (int64_t)ev->event_id)))
+    return 0;
   if (c->threads && !has_thread(c, ev->thread_id)) return 0;
   if (c->kinds &&
       (ev->kind == ATF_KIND_NONE || !(c->kinds & KIND_BIT(ev->kind))))
@@ -582,7 +602,10 @@ static void events_reset(vtab_cursor *base, int closing) {
   c->index = NULL;
   sqlite3_free(c->targets);
   sqlite3_free(c->threads);
+  sqlite3_free(c->ts_in.values);
+  sqlite3_free(c->id_in.values);
   c->targets = c->threads = NULL;
+  c->ts_in.values = c->id_in.values = NULL;
   if (closing) events_row_free(&c->row);
 }
 
@@ -595,12 +618,25 @@ static int read_plan(events_cursor *c, sqlite3_value **argv, int a,
   *match = 1;
   for (int s = S_OFFSET_EQ; s <= S_ID_LE && rc == SQLITE_OK; s++) {
     int op = (s - S_OFFSET_EQ) % 5, column = (s - S_OFFSET_EQ) / 5;
+    value_set *in = s == S_TS_EQ && (idx & IDX_TS_IN)   ? &c->ts_in
+                    : s == S_ID_EQ && (idx & IDX_ID_IN) ? &c->id_in
+                                                        : NULL;
     if (!(idx & SLOT(s))) continue;
-    if (s == S_OFFSET_EQ)
+    if (s == S_OFFSET_EQ) {
       rc = values_collect_integers(argv[a++], idx & IDX_OFFSET_IN, &c->targets,
                                    &c->n_targets);
-    else if (!values_narrow_range(op, argv[a++], ranges[column]))
+    } else if (in) {
+      /* An IN list: the range of its values, and each row tested. */
+      rc = values_collect_integers(argv[a++], 1, &in->values, &in->n);
+      if (rc == SQLITE_OK && in->n == 0) *match = 0;
+      if (rc == SQLITE_OK && in->n) {
+        int_range *r = ranges[column];
+        if (in->values[0] > r->lo) r->lo = in->values[0];
+        if (in->values[in->n - 1] < r->hi) r->hi = in->values[in->n - 1];
+      }
+    } else if (!values_narrow_range(op, argv[a++], ranges[column])) {
       *match = 0;
+    }
   }
   if (rc == SQLITE_OK && (idx & SLOT(S_THREAD_EQ))) {
     rc = values_collect_integers(argv[a++], idx & IDX_THREAD_IN, &c->threads,
