@@ -32,7 +32,7 @@ set_target_properties(atf_reader_shared PROPERTIES
   SOVERSION ${PROJECT_VERSION_MAJOR})
 target_include_directories(atf_reader_shared PUBLIC ${CMAKE_SOURCE_DIR}/reader)
 target_compile_options(atf_reader_shared PRIVATE ${ATF_WARNINGS})
-target_link_libraries(atf_reader_shared PUBLIC PkgConfig::CJSON)
+target_link_libraries(atf_reader_shared PUBLIC PkgConfig::CJSON m)
 if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang" AND NOT APPLE)
   target_link_options(atf_reader_shared PRIVATE
     "LINKER:--version-script=${CMAKE_SOURCE_DIR}/reader/atf_reader.map")

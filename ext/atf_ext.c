@@ -27,8 +27,11 @@ SQLITE_EXTENSION_INIT1
 
 #include "calls_vtab.h"
 #include "check_vtab.h"
+#include "functions_vtab.h"
 #include "events_vtab.h"
 #include "manifest_vtab.h"
+#include "stack_vtab.h"
+#include "threads_vtab.h"
 #include "stats.h"
 #include "vtab.h"
 
@@ -81,6 +84,9 @@ __attribute__((visibility("default")))
   if (rc == SQLITE_OK) rc = manifest_vtab_register(db, conn);
   if (rc == SQLITE_OK) rc = check_vtab_register(db, conn);
   if (rc == SQLITE_OK) rc = calls_vtab_register(db, conn);
+  if (rc == SQLITE_OK) rc = functions_vtab_register(db, conn);
+  if (rc == SQLITE_OK) rc = stack_vtab_register(db, conn);
+  if (rc == SQLITE_OK) rc = threads_vtab_register(db, conn);
   if (conn->refs == 0) sqlite3_free(conn); /* no module took it */
   if (rc == SQLITE_OK)
     rc = sqlite3_create_function(db, "atf_version", 0,

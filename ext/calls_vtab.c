@@ -47,6 +47,7 @@
 #include "events_row.h"
 #include "values.h"
 #include "vtab.h"
+#include "walk_query.h"
 SQLITE_EXTENSION_INIT3
 
 enum {
@@ -79,27 +80,21 @@ static const char SCHEMA[] =
 /*
 ** The plan: idxNum's low VTAB_ARG_BITS are the arguments'; above them:
 */
-#define IDX_THREAD (1 << (VTAB_ARG_BITS + 0)) /* thread_id = ? or IN */
-#define IDX_THREAD_IN (1 << (VTAB_ARG_BITS + 1))
-#define IDX_OFFSET (1 << (VTAB_ARG_BITS + 2)) /* offset = ? or IN */
-#define IDX_OFFSET_IN (1 << (VTAB_ARG_BITS + 3))
+/*   WALK_THREAD, WALK_THREAD_IN   thread_id = ? or IN (walk_query.h) */
+#define IDX_OFFSET (1 << (WALK_FIRST_FREE_BIT + 0)) /* offset = ? or IN */
+#define IDX_OFFSET_IN (1 << (WALK_FIRST_FREE_BIT + 1))
 
 static const char *const calls_options[] = {"skip_corrupt", NULL};
 #define OPTION_SKIP_CORRUPT 1u
 
 typedef struct calls_cursor {
   vtab_cursor base;
-  trace_entry *entry;
-  atf_walker *walker;
-  atf_call call;    /* the current row */
-  int32_t *threads; /* thread_id = / IN, sorted; NULL: every thread */
-  size_t n_threads;
+  walk_query q;
+  atf_call call;          /* the current row */
   int32_t one_thread;     /* the thread of the target being walked */
   sqlite3_int64 *targets; /* offset = / IN, sorted; NULL: every call */
   sqlite3_int64 n_targets, next_target;
-  int skip_corrupt;
   events_row row; /* a call or return record, for its registers */
-  atf_stats stats;
 } calls_cursor;
 
 /* ---- xBestIndex -------------------------------------------------------- */
@@ -112,42 +107,33 @@ typedef struct calls_cursor {
 ** call, whose thread is walked until it closes.
 */
 static int calls_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-  int idx, n_argv, has_trace, thread = -1, offset = -1;
+  int idx, n_argv, has_trace;
   int rc = vtab_plan_args(vtab, info, &idx, &n_argv, &has_trace);
   double cost = 1e6, rows = 5e5;
   if (rc != SQLITE_OK) return rc;
-  for (int i = 0; i < info->nConstraint; i++) {
-    const struct sqlite3_index_constraint *k = &info->aConstraint[i];
-    if (!k->usable || k->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    if (k->iColumn == C_THREAD_ID && thread < 0) thread = i;
-    if ((k->iColumn == C_OFFSET || k->iColumn == -1) && offset < 0) offset = i;
-  }
-  if (thread >= 0) {
-    idx |= IDX_THREAD;
-    info->aConstraintUsage[thread].argvIndex = ++n_argv;
-    info->aConstraintUsage[thread].omit = 1;
+  if (walk_query_plan_threads(info, C_THREAD_ID, &idx, &n_argv)) {
     rows /= 8;
     cost /= 2;
-#if SQLITE_VERSION_NUMBER >= 3038000
-    if (sqlite3_libversion_number() >= 3038000 &&
-        sqlite3_vtab_in(info, thread, -1) && sqlite3_vtab_in(info, thread, 1))
-      idx |= IDX_THREAD_IN;
-#endif
   }
-  if (offset >= 0) {
+  for (int i = 0; i < info->nConstraint; i++) {
+    const struct sqlite3_index_constraint *k = &info->aConstraint[i];
+    if (!k->usable || k->op != SQLITE_INDEX_CONSTRAINT_EQ ||
+        (k->iColumn != C_OFFSET && k->iColumn != -1))
+      continue;
     idx |= IDX_OFFSET;
-    info->aConstraintUsage[offset].argvIndex = ++n_argv;
-    info->aConstraintUsage[offset].omit = 1;
+    info->aConstraintUsage[i].argvIndex = ++n_argv;
+    info->aConstraintUsage[i].omit = 1;
     rows = 1;
     cost = 1e3;
 #if SQLITE_VERSION_NUMBER >= 3038000
     if (sqlite3_libversion_number() >= 3038000 &&
-        sqlite3_vtab_in(info, offset, -1) && sqlite3_vtab_in(info, offset, 1)) {
+        sqlite3_vtab_in(info, i, -1) && sqlite3_vtab_in(info, i, 1)) {
       idx |= IDX_OFFSET_IN;
       rows = 10;
       cost = 1e4;
     }
 #endif
+    break;
   }
   info->idxNum = idx;
   info->estimatedRows = (sqlite3_int64)rows;
@@ -159,33 +145,10 @@ static int calls_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
 
 /* ---- moving through the calls ------------------------------------------ */
 
-static int compare_i32(const void *a, const void *b) {
-  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-  return (x > y) - (x < y);
-}
-
-static void flush_walker(calls_cursor *c) {
-  const atf_walk_counts *n;
-  if (!c->walker) return;
-  n = atf_walker_counts(c->walker);
-  c->stats.records_framed += n->records;
-  c->stats.headers_decoded += n->headers;
-  c->stats.payloads_decoded += n->payloads;
-  c->stats.records_skipped += n->skipped;
-  c->stats.torn_tails += n->torn;
-  atf_walker_free(c->walker);
-  c->walker = NULL;
-}
-
 static void calls_reset(vtab_cursor *base, int closing) {
   calls_cursor *c = (calls_cursor *)base;
-  flush_walker(c);
-  stats_flush(&c->stats);
-  if (c->entry) trace_cache_release(vtab_cache(base), c->entry);
-  c->entry = NULL;
-  sqlite3_free(c->threads);
+  walk_query_end(&c->q, base);
   sqlite3_free(c->targets);
-  c->threads = NULL;
   c->targets = NULL;
   if (closing) events_row_free(&c->row);
 }
@@ -194,15 +157,12 @@ static int reader_error(calls_cursor *c, const atf_error *err) {
   return vtab_reader_error(c->base.base.pVtab, err);
 }
 
-static int wanted_thread(const calls_cursor *c, int32_t thread) {
-  return !c->threads || bsearch(&thread, c->threads, c->n_threads,
-                                sizeof *c->threads, compare_i32) != NULL;
-}
-
 /* Whether T is the start of a function_call record of a wanted thread;
 ** its thread into *THREAD. Offsets that are no record start are no call. */
 static int target_call(calls_cursor *c, sqlite3_int64 t, int32_t *thread,
                        int *rc) {
+  const atf_map *map = &c->q.entry->map;
+  atf_interrupt stop = vtab_interrupt(&c->base);
   const atf_index *index;
   atf_error err;
   atf_record rec;
@@ -210,48 +170,52 @@ static int target_call(calls_cursor *c, sqlite3_int64 t, int32_t *thread,
   atf_iter it;
   uint64_t ordinal;
   *rc = SQLITE_OK;
-  if (t < 0 || (uint64_t)t >= c->entry->map.size) return 0;
-  atf_interrupt stop = vtab_interrupt(&c->base);
-  if (trace_entry_index(c->entry, 0, &stop, &index, &err) != ATF_OK) {
+  if (t < 0 || (uint64_t)t >= map->size) return 0;
+  if (trace_entry_index(c->q.entry, 0, &stop, &index, &err) != ATF_OK) {
     *rc = reader_error(c, &err);
     return 0;
   }
-  atf_iter_init(&it, &c->entry->map);
+  atf_iter_init(&it, map);
   it.pos = atf_index_floor(index, (uint64_t)t, &ordinal);
   if (atf_iter_skip_to(&it, (uint64_t)t, NULL) != ATF_OK ||
       it.pos != (uint64_t)t)
     return 0;
-  if (atf_record_at(&c->entry->map, (uint64_t)t, &rec, &err) != ATF_OK ||
+  if (atf_record_at(map, (uint64_t)t, &rec, &err) != ATF_OK ||
       atf_event_decode(&rec, &ev, &err) != ATF_OK) {
-    if (!c->skip_corrupt) *rc = reader_error(c, &err);
+    if (!c->q.skip_corrupt) *rc = reader_error(c, &err);
     return 0;
   }
   *thread = ev.thread_id;
-  return ev.kind == ATF_KIND_FUNCTION_CALL && wanted_thread(c, ev.thread_id);
+  return ev.kind == ATF_KIND_FUNCTION_CALL &&
+         walk_query_wants(&c->q, ev.thread_id);
 }
 
-/* A walker over THREADS (N of them; NULL: all). */
-static int new_walker(calls_cursor *c, const int32_t *threads, size_t n) {
-  atf_walk_options o;
-  memset(&o, 0, sizeof o);
-  o.threads = threads;
-  o.n_threads = n;
-  o.skip_corrupt = c->skip_corrupt;
-  o.stop = vtab_interrupt(&c->base);
-  flush_walker(c);
-  c->walker = atf_walker_new(&c->entry->map, &o);
-  return c->walker ? SQLITE_OK : SQLITE_NOMEM;
-}
-
-/* Starts the walk for the next target that is a call: its thread, from
-** the start of the trace, until the call closes. Sets eof when no target
-** is left. */
+/* Starts the walk for the next target that is a call: its thread only,
+** from the call checkpoint before it (without skip_corrupt, whose records
+** left out the checkpoints do not know), until the call closes. Sets eof
+** when no target is left. */
 static int next_target_walk(calls_cursor *c) {
+  atf_interrupt stop = vtab_interrupt(&c->base);
+  const atf_call_index *calls;
+  const atf_index *index;
+  atf_error err;
+  uint64_t from;
   int rc;
   for (; c->next_target < c->n_targets; c->next_target++) {
-    if (target_call(c, c->targets[c->next_target], &c->one_thread, &rc))
-      return new_walker(c, &c->one_thread, 1);
-    if (rc != SQLITE_OK) return rc;
+    sqlite3_int64 t = c->targets[c->next_target];
+    if (!target_call(c, t, &c->one_thread, &rc)) {
+      if (rc != SQLITE_OK) return rc;
+      continue;
+    }
+    if ((rc = walk_query_start(&c->q, &c->base, &c->one_thread, 1)) !=
+        SQLITE_OK)
+      return rc;
+    if (c->q.skip_corrupt) return SQLITE_OK;
+    if (trace_entry_calls(c->q.entry, &stop, &index, &calls, &err) != ATF_OK ||
+        atf_call_index_restore(calls, index, &c->q.entry->map, c->q.walker,
+                               (uint64_t)t, &from, &err) != ATF_OK)
+      return reader_error(c, &err);
+    return SQLITE_OK;
   }
   c->base.eof = 1;
   return SQLITE_OK;
@@ -264,13 +228,13 @@ static int calls_next(sqlite3_vtab_cursor *base) {
   atf_error err;
   for (;;) {
     atf_status rc;
-    if (!c->walker) {
+    if (!c->q.walker) {
       int src = next_target_walk(c);
       if (src != SQLITE_OK || c->base.eof) return src;
     }
-    rc = atf_walker_next(c->walker, &c->call, &err);
+    rc = atf_walker_next(c->q.walker, &c->call, &err);
     if (rc == ATF_END) {
-      flush_walker(c);
+      walk_query_stop(&c->q);
       if (!c->targets) {
         c->base.eof = 1;
         return SQLITE_OK;
@@ -283,69 +247,49 @@ static int calls_next(sqlite3_vtab_cursor *base) {
     if (!c->targets) return SQLITE_OK;
     if ((sqlite3_int64)c->call.offset == c->targets[c->next_target]) {
       c->next_target++;
-      flush_walker(c); /* c->call is a copy; the next xNext walks again */
+      walk_query_stop(&c->q); /* c->call is a copy; the next xNext walks on */
       return SQLITE_OK;
     }
   }
 }
 
-/* The thread ids of ARG (one value, or an IN list): sorted, int32 only. */
-static int collect_threads(calls_cursor *c, sqlite3_value *arg, int is_in) {
-  sqlite3_int64 *values, n;
-  int rc = values_collect_integers(arg, is_in, &values, &n);
-  if (rc != SQLITE_OK) return rc;
-  c->threads = sqlite3_malloc64((n ? n : 1) * sizeof *c->threads);
-  if (c->threads)
-    for (sqlite3_int64 i = 0; i < n; i++)
-      if (values[i] >= INT32_MIN && values[i] <= INT32_MAX)
-        c->threads[c->n_threads++] = (int32_t)values[i]; /* stays sorted */
-  sqlite3_free(values);
-  return c->threads ? SQLITE_OK : SQLITE_NOMEM;
-}
-
 /*
 ** xFilter. argv holds the arguments (vtab_filter_args), then thread_id =
-** or IN (IDX_THREAD, IDX_THREAD_IN), then offset = or IN (IDX_OFFSET,
+** or IN (WALK_THREAD, WALK_THREAD_IN), then offset = or IN (IDX_OFFSET,
 ** IDX_OFFSET_IN).
 */
 static int calls_filter(sqlite3_vtab_cursor *base, int idx_num,
                         const char *idx_str, int argc, sqlite3_value **argv) {
   calls_cursor *c = (calls_cursor *)base;
   sqlite3_vtab *vtab = base->pVtab;
-  const char *trace;
-  atf_error err;
   unsigned options;
   int a, rc, match;
   (void)idx_str;
   (void)argc;
   calls_reset(&c->base, 0);
   c->base.eof = 1;
-  c->n_threads = 0;
   c->n_targets = c->next_target = 0;
-  c->row.stats = &c->stats;
+  c->row.stats = &c->q.stats;
   c->row.length_limit =
       sqlite3_limit(((atf_vtab *)vtab)->db, SQLITE_LIMIT_LENGTH, -1);
   rc = vtab_filter_args(&c->base, idx_num, argv, &a, &match);
   if (rc != SQLITE_OK || !match) return rc;
+  argv += a;
   if ((rc = vtab_options(&c->base, &options)) != SQLITE_OK) return rc;
-  c->skip_corrupt = (options & OPTION_SKIP_CORRUPT) != 0;
-  if ((idx_num & IDX_THREAD) &&
-      (rc = collect_threads(c, argv[a++], idx_num & IDX_THREAD_IN)) !=
-          SQLITE_OK)
+  c->q.skip_corrupt = (options & OPTION_SKIP_CORRUPT) != 0;
+  if ((rc = walk_query_filter_threads(&c->q, idx_num, &argv)) != SQLITE_OK)
     return rc;
   if ((idx_num & IDX_OFFSET) &&
-      (rc = values_collect_integers(argv[a++], idx_num & IDX_OFFSET_IN,
+      (rc = values_collect_integers(*argv++, idx_num & IDX_OFFSET_IN,
                                     &c->targets, &c->n_targets)) != SQLITE_OK)
     return rc;
-  if ((c->threads && c->n_threads == 0) || (c->targets && c->n_targets == 0))
+  if ((c->q.threads && c->q.n_threads == 0) ||
+      (c->targets && c->n_targets == 0))
     return SQLITE_OK; /* no value can match */
-  if (!(trace = vtab_trace(&c->base))) return SQLITE_ERROR;
-  if (trace_cache_acquire(vtab_cache(&c->base), trace, &c->entry, &err) !=
-      ATF_OK)
-    return reader_error(c, &err);
+  if ((rc = walk_query_acquire(&c->q, &c->base)) != SQLITE_OK) return rc;
   c->base.eof = 0;
-  if (!c->targets &&
-      (rc = new_walker(c, c->threads, c->n_threads)) != SQLITE_OK)
+  if (!c->targets && (rc = walk_query_start(&c->q, &c->base, c->q.threads,
+                                            c->q.n_threads)) != SQLITE_OK)
     return rc;
   return calls_next(base);
 }
@@ -355,7 +299,7 @@ static int result_registers(calls_cursor *c, sqlite3_context *ctx,
                             uint64_t offset) {
   atf_record rec;
   atf_error err;
-  if (atf_record_at(&c->entry->map, offset, &rec, &err) != ATF_OK) {
+  if (atf_record_at(&c->q.entry->map, offset, &rec, &err) != ATF_OK) {
     sqlite3_result_error(ctx, err.message, -1);
     return SQLITE_ERROR;
   }

@@ -630,6 +630,72 @@ atf_status atf_call_index_restore(const atf_call_index *ci,
 size_t atf_call_index_bytes(const atf_call_index *ci);
 void atf_call_index_free(atf_call_index *ci);
 
+/* ---- per-function statistics ------------------------------------------- */
+
+/* Percentiles of int64 values within 1% relative error, in memory that
+** grows with the range of the values, not their count (sketch.c). Zero it
+** before use. */
+typedef struct atf_sketch_side {
+  uint64_t *counts;
+  int32_t first;
+  uint32_t n;
+} atf_sketch_side;
+typedef struct atf_sketch {
+  atf_sketch_side positive, negative;
+  uint64_t zeros, count;
+} atf_sketch;
+
+/* Adds V: 1, or 0 when out of memory. */
+int atf_sketch_add(atf_sketch *sk, int64_t v);
+/* The nearest-rank Q-quantile (the value at rank ceil(Q * count), 1-based,
+** of the values sorted), within 1% of it; count must be > 0. */
+int64_t atf_sketch_quantile(const atf_sketch *sk, double q);
+size_t atf_sketch_bytes(const atf_sketch *sk);
+void atf_sketch_free(atf_sketch *sk);
+
+/* A sum of int64 that goes on as a double (its REAL value) once it no
+** longer fits 64 bits, never wrapping. */
+typedef struct atf_sum {
+  int64_t exact;
+  double real;
+  int overflowed; /* then REAL is the sum */
+} atf_sum;
+void atf_sum_add(atf_sum *s, int64_t v);
+
+/* What atf_functions reports of one symbol: durations over its calls that
+** have one (returned and unwound), negative ones from a jumping clock
+** included as they are. */
+typedef struct atf_function_stats {
+  atf_bytes symbol; /* into the mapping; calls with no symbol share "" */
+  uint64_t calls, returned, threads;
+  atf_sum total_dur;   /* recursion counted once: a call inside an open call
+                          of the same symbol on its thread adds nothing */
+  atf_sum self_dur;    /* over calls whose self_dur is known */
+  uint64_t self_calls; /* how many */
+  uint64_t durations;  /* calls that have a dur */
+  int64_t min_dur, max_dur; /* when durations > 0 */
+  double avg_dur;
+  int64_t p50_dur, p90_dur, p99_dur; /* within 1% (atf_sketch) */
+} atf_function_stats;
+
+/*
+** Per-symbol statistics of the calls of one walk: attach it to the walk's
+** pairing before the first event (it hooks the pushes, to know recursion),
+** add every call the pairing hands out, then read one row per symbol, in
+** order of the symbol's first call. Memory grows with the symbols (and the
+** threads each ran on), not with the calls.
+*/
+typedef struct atf_functions atf_functions;
+atf_functions *atf_functions_new(void); /* NULL when out of memory */
+void atf_functions_free(atf_functions *f);
+void atf_functions_attach(atf_functions *f, atf_pairing *p);
+/* ATF_OK, or ATF_ERR_NOMEM. */
+atf_status atf_functions_add(atf_functions *f, const atf_call *call,
+                             atf_error *err);
+size_t atf_functions_count(const atf_functions *f);
+void atf_functions_get(const atf_functions *f, size_t i,
+                       atf_function_stats *out);
+
 /* ---- checking a whole trace -------------------------------------------- */
 
 typedef enum atf_severity {

@@ -1,0 +1,103 @@
+/*
+** walk_query.c - see walk_query.h.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "values.h"
+#include "walk_query.h"
+SQLITE_EXTENSION_INIT3
+
+int walk_query_acquire(walk_query *q, vtab_cursor *cur) {
+  const char *trace = vtab_trace(cur);
+  atf_error err;
+  if (!trace) return SQLITE_ERROR;
+  if (trace_cache_acquire(vtab_cache(cur), trace, &q->entry, &err) != ATF_OK)
+    return vtab_reader_error(cur->base.pVtab, &err);
+  return SQLITE_OK;
+}
+
+static int compare_i32(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+int walk_query_threads(walk_query *q, sqlite3_value *arg, int is_in) {
+  sqlite3_int64 *values, n;
+  int rc = values_collect_integers(arg, is_in, &values, &n);
+  if (rc != SQLITE_OK) return rc;
+  q->n_threads = 0;
+  q->threads = sqlite3_malloc64((n ? n : 1) * sizeof *q->threads);
+  if (q->threads)
+    for (sqlite3_int64 i = 0; i < n; i++)
+      if (values[i] >= INT32_MIN && values[i] <= INT32_MAX)
+        q->threads[q->n_threads++] = (int32_t)values[i]; /* stays sorted */
+  sqlite3_free(values);
+  return q->threads ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+int walk_query_plan_threads(sqlite3_index_info *info, int column, int *idx,
+                            int *n_argv) {
+  for (int i = 0; i < info->nConstraint; i++) {
+    const struct sqlite3_index_constraint *k = &info->aConstraint[i];
+    if (!k->usable || k->op != SQLITE_INDEX_CONSTRAINT_EQ ||
+        k->iColumn != column)
+      continue;
+    *idx |= WALK_THREAD;
+    info->aConstraintUsage[i].argvIndex = ++*n_argv;
+    info->aConstraintUsage[i].omit = 1;
+#if SQLITE_VERSION_NUMBER >= 3038000
+    if (sqlite3_libversion_number() >= 3038000 &&
+        sqlite3_vtab_in(info, i, -1) && sqlite3_vtab_in(info, i, 1))
+      *idx |= WALK_THREAD_IN;
+#endif
+    return 1;
+  }
+  return 0;
+}
+
+int walk_query_filter_threads(walk_query *q, int idx, sqlite3_value ***argv) {
+  if (!(idx & WALK_THREAD)) return SQLITE_OK;
+  return walk_query_threads(q, *(*argv)++, idx & WALK_THREAD_IN);
+}
+
+int walk_query_wants(const walk_query *q, int32_t thread) {
+  return !q->threads || bsearch(&thread, q->threads, q->n_threads,
+                                sizeof *q->threads, compare_i32) != NULL;
+}
+
+int walk_query_start(walk_query *q, vtab_cursor *cur, const int32_t *threads,
+                     size_t n) {
+  atf_walk_options o;
+  memset(&o, 0, sizeof o);
+  o.threads = threads;
+  o.n_threads = n;
+  o.skip_corrupt = q->skip_corrupt;
+  o.stop = vtab_interrupt(cur);
+  walk_query_stop(q);
+  q->walker = atf_walker_new(&q->entry->map, &o);
+  return q->walker ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+void walk_query_stop(walk_query *q) {
+  const atf_walk_counts *n;
+  if (!q->walker) return;
+  n = atf_walker_counts(q->walker);
+  q->stats.records_framed += n->records;
+  q->stats.headers_decoded += n->headers;
+  q->stats.payloads_decoded += n->payloads;
+  q->stats.records_skipped += n->skipped;
+  q->stats.torn_tails += n->torn;
+  atf_walker_free(q->walker);
+  q->walker = NULL;
+}
+
+void walk_query_end(walk_query *q, vtab_cursor *cur) {
+  walk_query_stop(q);
+  stats_flush(&q->stats);
+  if (q->entry) trace_cache_release(vtab_cache(cur), q->entry);
+  q->entry = NULL;
+  sqlite3_free(q->threads);
+  q->threads = NULL;
+  q->n_threads = 0;
+}
