@@ -75,13 +75,16 @@ def varint(n):
     return bytes(out)
 
 
-def write(pb2_dir, directory, events, torn_tail=b""):
-    """Writes DIRECTORY/events.bin; returns the record offsets."""
+def write(pb2_dir, directory, events, torn_tail=b"", corrupt=None):
+    """Writes DIRECTORY/events.bin; returns the record offsets. The body of
+    record CORRUPT (an index) starts with a wire type 7 tag: no message."""
     raw = oracle.raw_event_class(pb2_dir)
     os.makedirs(directory, exist_ok=True)
     offsets, data = [], bytearray()
     for i, event in enumerate(events):
         body = encode(raw, event, i + 1)
+        if i == corrupt:
+            body = bytes([1 << 3 | 7]) + body[1:]
         offsets.append(len(data))
         data += varint(len(body)) + body
     data += torn_tail
@@ -290,6 +293,10 @@ HAND_TRACES = {
     "hand_overflow": (OVERFLOW, TORN, overflow_expected),
 }
 
+# hand_unwind with f's return (record 6) damaged: an error naming it, or,
+# with 'skip_corrupt', pairing without it (test_oracle.py has the rows).
+HAND_CORRUPT = ("hand_corrupt", UNWIND, 6)
+
 
 def write_all(pb2_dir, outdir):
     """Writes every hand trace; returns {name: (directory, offsets)}."""
@@ -297,6 +304,9 @@ def write_all(pb2_dir, outdir):
     for name, (events, torn, _) in HAND_TRACES.items():
         directory = os.path.join(outdir, name)
         out[name] = (directory, write(pb2_dir, directory, events, torn))
+    name, events, bad = HAND_CORRUPT
+    directory = os.path.join(outdir, name)
+    out[name] = (directory, write(pb2_dir, directory, events, corrupt=bad))
     return out
 
 
