@@ -424,7 +424,9 @@ def compare_functions_with_sql(report, db, trace, options, functions_table):
 def stack_sample(o, corrupt_from):
     """Offsets at which to compare atf_stack: the first and last records,
     signals, events without payload, trace start and end, calls and
-    returns of each outcome spread over the trace, and the deepest call."""
+    returns of each outcome spread over the trace, and the deepest call.
+    Only before CORRUPT_FROM: atf_stack takes no options, and the spec does
+    not say what it does past a record that does not decode."""
     def spread(items, n):
         if len(items) <= n:
             return items
