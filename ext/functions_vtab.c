@@ -19,9 +19,10 @@
 **   threads         INTEGER  distinct threads it ran on
 **   total_dur       INTEGER  sum of dur, recursion counted once (a call
 **                            inside an open call of the same symbol on its
-**                            thread adds nothing); REAL beyond 64 bits
+**                            thread adds nothing); REAL beyond 64 bits; NULL
+**                            when no call adds to it
 **   self_dur        INTEGER  sum of self_dur over calls that have one; REAL
-**                            beyond 64 bits
+**                            beyond 64 bits; NULL when none has
 **   min_dur, max_dur INTEGER exact; NULL when no call has a dur
 **   avg_dur         REAL     exact sum / count
 **   p50_dur, p90_dur, p99_dur
@@ -168,8 +169,12 @@ static int functions_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
   case F_CALLS: sqlite3_result_int64(ctx, (sqlite3_int64)r->calls); break;
   case F_RETURNED: sqlite3_result_int64(ctx, (sqlite3_int64)r->returned); break;
   case F_THREADS: sqlite3_result_int64(ctx, (sqlite3_int64)r->threads); break;
-  case F_TOTAL_DUR: result_sum(ctx, &r->total_dur); break;
-  case F_SELF_DUR: result_sum(ctx, &r->self_dur); break;
+  case F_TOTAL_DUR:
+    if (r->total_calls) result_sum(ctx, &r->total_dur);
+    break;
+  case F_SELF_DUR:
+    if (r->self_calls) result_sum(ctx, &r->self_dur);
+    break;
   case F_MIN_DUR:
     if (timed) sqlite3_result_int64(ctx, r->min_dur);
     break;

@@ -668,11 +668,12 @@ void atf_sum_add(atf_sum *s, int64_t v);
 typedef struct atf_function_stats {
   atf_bytes symbol; /* into the mapping; calls with no symbol share "" */
   uint64_t calls, returned, threads;
-  atf_sum total_dur;   /* recursion counted once: a call inside an open call
-                          of the same symbol on its thread adds nothing */
-  atf_sum self_dur;    /* over calls whose self_dur is known */
-  uint64_t self_calls; /* how many */
-  uint64_t durations;  /* calls that have a dur */
+  atf_sum total_dur;    /* recursion counted once: a call inside an open call
+                           of the same symbol on its thread adds nothing */
+  uint64_t total_calls; /* the calls total_dur sums: none, it is unknown */
+  atf_sum self_dur;     /* over calls whose self_dur is known */
+  uint64_t self_calls;  /* how many */
+  uint64_t durations;   /* calls that have a dur */
   int64_t min_dur, max_dur; /* when durations > 0 */
   double avg_dur;
   int64_t p50_dur, p90_dur, p99_dur; /* within 1% (atf_sketch) */

@@ -194,7 +194,10 @@ atf_status atf_functions_add(atf_functions *f, const atf_call *call,
     if (!st->durations || call->dur > st->max_dur) st->max_dur = call->dur;
     st->durations++;
     atf_sum_add(&fn->dur_sum, call->dur);
-    if (!nested) atf_sum_add(&st->total_dur, call->dur);
+    if (!nested) {
+      atf_sum_add(&st->total_dur, call->dur);
+      st->total_calls++;
+    }
     if (!atf_sketch_add(&fn->sketch, call->dur))
       return atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
   }

@@ -33,6 +33,12 @@ static uint64_t below(uint64_t *state, uint64_t n) {
   return splitmix64(state) % n;
 }
 
+/* True PERCENT times in 100. Draws nothing when PERCENT is 0, so options
+** that are off leave the stream of earlier versions byte for byte. */
+static int chance(uint64_t *state, uint32_t percent) {
+  return percent != 0 && below(state, 100) < percent;
+}
+
 /* ---- what the traced program looks like ---------------------------------- */
 
 enum { REGION_EXE, REGION_LIBC, REGION_KERNEL };
@@ -104,6 +110,11 @@ static const symbol_def symbols[] = {
 #define SYMBOL_COUNT (sizeof symbols / sizeof symbols[0])
 #define ROOT_SYMBOLS 2
 
+/* What an orphan return names when its thread has calls open: no call has
+** this symbol or this address (below the executable's first symbol). */
+#define ORPHAN_SYMBOL "orphan_target"
+#define ORPHAN_ADDRESS 0x0000555555553f00ull
+
 /* A PIE executable, libc, and the kernel text at 0xffffffff81000000. */
 static uint64_t symbol_address(size_t i) {
   static const uint64_t base[] = {0x0000555555554000ull, 0x00007ffff7c00000ull,
@@ -138,7 +149,8 @@ static const char *const fixed_args[] = {
 #define FIXED_ARGS 5
 #define ARG_COUNT (FIXED_ARGS + 1)
 
-#define MAX_DEPTH 8
+#define MAX_DEPTH 8 /* default of max_depth */
+#define MAX_DEPTH_LIMIT 10000
 #define STACK_COPY_MAX 256
 #define EVENT_SECONDS_BASE 1700000000ll
 #define WALL_CLOCK_BASE 1795627355989122807ull
@@ -173,12 +185,13 @@ struct atf_gen {
   uint64_t rng;
   uint64_t ordinal;    /* events produced so far */
   uint64_t middle_end; /* ordinal of the first event after the calls/returns */
+  uint32_t max_depth;  /* frames per thread (opt.max_depth, or its default) */
   int64_t clock_ns;    /* the traced process's clock, always moving forward */
   manifest_values manifest;
 
   /* Per thread: call stack, its depth, and a fixed clock skew, which makes
   ** timestamps mostly, not strictly, increasing in file order. */
-  frame *frames; /* threads * MAX_DEPTH */
+  frame *frames; /* threads * max_depth */
   uint32_t *depth;
   int64_t *skew_ns;
   uint64_t open_frames;
@@ -238,12 +251,30 @@ static void draw_manifest(const atf_gen_options *o, manifest_values *m) {
 }
 
 static int options_valid(const atf_gen_options *o) {
-  uint64_t min_events = o->with_signal ? 3 : 2;
+  uint64_t min_events = o->with_signal && !o->stop_open ? 3 : 2;
+  const uint32_t percents[] = {o->call_percent,      o->unwind_percent,
+                               o->orphan_percent,    o->recursion_percent,
+                               o->anonymous_percent, o->untimed_percent,
+                               o->clock_jump_percent};
+  for (size_t i = 0; i < sizeof percents / sizeof percents[0]; i++)
+    if (percents[i] > 100) {
+      fprintf(stderr, "atf_gen: %" PRIu32 " percent: need 0 to 100\n",
+              percents[i]);
+      return 0;
+    }
+  if (o->max_depth > MAX_DEPTH_LIMIT) {
+    fprintf(stderr, "atf_gen: max depth %" PRIu32 ": need 1 to %d\n",
+            o->max_depth, MAX_DEPTH_LIMIT);
+    return 0;
+  }
   if (o->events < min_events) {
     fprintf(stderr,
             "atf_gen: %" PRIu64 " events: need at least %" PRIu64
-            " (trace_start, %strace_end)\n",
-            o->events, min_events, o->with_signal ? "the signal, " : "");
+            " (trace_start, %s)\n",
+            o->events, min_events,
+            o->stop_open     ? "a call or the signal"
+            : o->with_signal ? "the signal, trace_end"
+                             : "trace_end");
     return 0;
   }
   if (o->threads < 1 || o->threads > 10000) {
@@ -330,14 +361,15 @@ atf_gen *atf_gen_new(const atf_gen_options *o) {
   g = calloc(1, sizeof *g);
   if (!g) goto nomem;
   g->opt = *o;
-  g->frames = calloc((size_t)o->threads * MAX_DEPTH, sizeof *g->frames);
+  g->max_depth = o->max_depth ? o->max_depth : MAX_DEPTH;
+  g->frames = calloc((size_t)o->threads * g->max_depth, sizeof *g->frames);
   g->depth = calloc(o->threads, sizeof *g->depth);
   g->skew_ns = calloc(o->threads, sizeof *g->skew_ns);
   if (!g->frames || !g->depth || !g->skew_ns) goto nomem;
 
   draw_manifest(o, &g->manifest);
   g->rng = o->seed;
-  g->middle_end = o->events - 1 - (o->with_signal ? 1 : 0);
+  g->middle_end = o->events - (o->stop_open ? 0 : 1) - (o->with_signal ? 1 : 0);
   g->clock_ns =
       (EVENT_SECONDS_BASE + (int64_t)below(&g->rng, 1000)) * 1000000000ll +
       (int64_t)below(&g->rng, 1000000000);
@@ -364,12 +396,30 @@ void atf_gen_free(atf_gen *g) {
 /* Stamps the common header of the next event on thread T. */
 static void set_header(atf_gen *g, uint32_t t) {
   int64_t ts;
+  if (chance(&g->rng, g->opt.clock_jump_percent))
+    g->clock_ns -= 1 + (int64_t)below(&g->rng, 100000);
   g->clock_ns += 100 + (int64_t)below(&g->rng, 1900);
   ts = g->clock_ns + g->skew_ns[t];
   g->event.event_id = g->ordinal + 1;
   g->event.thread_id = (int32_t)(g->manifest.pid + t);
   g->timestamp.seconds = ts / 1000000000;
   g->timestamp.nanos = (int32_t)(ts % 1000000000);
+  /* protobuf-c leaves out a NULL message: an event without a timestamp. */
+  g->event.timestamp =
+      chance(&g->rng, g->opt.untimed_percent) ? NULL : &g->timestamp;
+}
+
+/* Drops the symbol, the address or both of a call or return (the fields the
+** caller just set), ANONYMOUS_PERCENT of the time; BOTH_OK says whether
+** dropping both is allowed. */
+static void maybe_anonymous(atf_gen *g, char **symbol, uint64_t *address,
+                            int both_ok) {
+  if (!chance(&g->rng, g->opt.anonymous_percent)) return;
+  switch (below(&g->rng, both_ok ? 3 : 2)) {
+  case 0: *symbol = (char *)""; break;
+  case 1: *address = 0; break;
+  default: *symbol = (char *)""; *address = 0;
+  }
 }
 
 /* A thread with an open call, searching from a random one. */
@@ -383,16 +433,25 @@ static uint32_t thread_with_open_call(atf_gen *g) {
 static void make_call(atf_gen *g, uint32_t t) {
   uint32_t d = g->depth[t], sym;
   uint64_t r, len;
-  if (d == 0)
+  frame *frames = g->frames + (size_t)t * g->max_depth;
+  if (d == 0) {
     sym = t == 0 ? 0 : 1; /* main, or worker_thread */
-  else
+  } else if (d >= 2 && chance(&g->rng, g->opt.recursion_percent)) {
+    /* A function open above the root calls itself: the innermost one
+    ** directly, or one further down through the calls between. */
+    uint32_t k = d - 1;
+    if (d >= 3 && below(&g->rng, 2)) k = 1 + (uint32_t)below(&g->rng, d - 2);
+    sym = frames[k].symbol;
+  } else {
     sym = ROOT_SYMBOLS + (uint32_t)below(&g->rng, SYMBOL_COUNT - ROOT_SYMBOLS);
-  g->frames[(size_t)t * MAX_DEPTH + d].symbol = sym;
+  }
+  frames[d].symbol = sym;
   g->depth[t] = d + 1;
   g->open_frames++;
 
   g->call.symbol = (char *)symbols[sym].name;
   g->call.address = symbol_address(sym);
+  maybe_anonymous(g, &g->call.symbol, &g->call.address, 1);
   for (int i = 0; i < ARGUMENT_REGISTERS; i++)
     g->call_regs[i].value = register_value(&g->rng);
   /* Mostly the full window (a tracer copies 256 bytes unless the stack is
@@ -413,32 +472,73 @@ static void make_call(atf_gen *g, uint32_t t) {
 }
 
 static void make_return(atf_gen *g, uint32_t t) {
-  uint32_t d = --g->depth[t];
-  uint32_t sym = g->frames[(size_t)t * MAX_DEPTH + d].symbol;
-  g->open_frames--;
+  uint32_t d = g->depth[t], k = d - 1, sym;
+  frame *frames = g->frames + (size_t)t * g->max_depth;
+  if (d >= 2 && chance(&g->rng, g->opt.unwind_percent)) {
+    /* The return of a call below the innermost: the calls above it end
+    ** without theirs. It closes the innermost call of that symbol. */
+    uint32_t target = (uint32_t)below(&g->rng, d - 1);
+    k = d - 1;
+    while (frames[k].symbol != frames[target].symbol)
+      k--;
+  }
+  sym = frames[k].symbol;
+  g->depth[t] = k;
+  g->open_frames -= d - k;
   g->ret.symbol = (char *)symbols[sym].name;
   g->ret.address = symbol_address(sym);
+  maybe_anonymous(g, &g->ret.symbol, &g->ret.address, k == d - 1);
   g->ret_reg.value = register_value(&g->rng);
   g->event.payload_case = EVENT__PAYLOAD_FUNCTION_RETURN;
   g->event.function_return = &g->ret;
+}
+
+/* A return that matches no open call of thread T: one of a call made before
+** the trace began when T has none open, else one naming no open call. */
+static void make_orphan(atf_gen *g, uint32_t t) {
+  if (g->depth[t] == 0) {
+    uint32_t sym = (uint32_t)below(&g->rng, SYMBOL_COUNT);
+    g->ret.symbol = (char *)symbols[sym].name;
+    g->ret.address = symbol_address(sym);
+  } else {
+    g->ret.symbol = (char *)ORPHAN_SYMBOL;
+    g->ret.address = ORPHAN_ADDRESS;
+  }
+  g->ret_reg.value = register_value(&g->rng);
+  g->event.payload_case = EVENT__PAYLOAD_FUNCTION_RETURN;
+  g->event.function_return = &g->ret;
+}
+
+/* Whether a thread below max_depth calls (rather than returns). */
+static int calls_next(atf_gen *g) {
+  if (g->opt.call_percent == 0) return below(&g->rng, 2) == 0;
+  return below(&g->rng, 100) < g->opt.call_percent;
 }
 
 /* A call or a return. Without a signal the calls are wound down before the
 ** end: a call is made only while the events left can still return it, so a
 ** clean exit leaves no open call (when the calls and returns are an even
 ** number, i.e. events is even). With a signal calls stay open, as in a
-** crash. */
+** crash. With stop_open the last ones are a call on each thread. */
 static void make_call_or_return(atf_gen *g) {
   uint64_t left = g->middle_end - g->ordinal; /* this event included */
   uint32_t t;
   int call;
-  if (!g->opt.with_signal && g->open_frames > 0 && g->open_frames + 2 > left) {
+  if (g->opt.stop_open && left <= g->opt.threads) {
+    t = g->opt.threads - (uint32_t)left; /* threads in order, one each */
+    call = g->depth[t] < g->max_depth;
+  } else if (!g->opt.with_signal && !g->opt.stop_open && g->open_frames > 0 &&
+             g->open_frames + 2 > left) {
     t = thread_with_open_call(g);
     call = 0;
+  } else if (chance(&g->rng, g->opt.orphan_percent)) {
+    t = (uint32_t)below(&g->rng, g->opt.threads);
+    set_header(g, t);
+    make_orphan(g, t);
+    return;
   } else {
     t = (uint32_t)below(&g->rng, g->opt.threads);
-    call =
-        g->depth[t] == 0 || (g->depth[t] < MAX_DEPTH && below(&g->rng, 2) == 0);
+    call = g->depth[t] == 0 || (g->depth[t] < g->max_depth && calls_next(g));
   }
   set_header(g, t);
   if (call)
@@ -455,7 +555,8 @@ static void make_signal(atf_gen *g) {
     g->signal_regs[i].value = register_value(&g->rng);
   /* The faulting instruction is inside the innermost open call, if any. */
   g->signal_regs[SIGNAL_RIP].value =
-      symbol_address(d ? g->frames[(size_t)t * MAX_DEPTH + d - 1].symbol : 0) +
+      symbol_address(d ? g->frames[(size_t)t * g->max_depth + d - 1].symbol
+                       : 0) +
       below(&g->rng, 0x100);
   g->signal_regs[SIGNAL_RSP].value =
       0x00007ffc00000000ull | (splitmix64(&g->rng) & 0x3fffffff0ull);
@@ -471,7 +572,7 @@ const Event *atf_gen_next(atf_gen *g) {
     set_header(g, 0);
     g->event.payload_case = EVENT__PAYLOAD_TRACE_START;
     g->event.trace_start = &g->trace_start;
-  } else if (g->ordinal == last) {
+  } else if (g->ordinal == last && !g->opt.stop_open) {
     set_header(g, 0);
     g->trace_end.exit_code = g->opt.with_signal ? -11 : 0;
     g->event.payload_case = EVENT__PAYLOAD_TRACE_END;

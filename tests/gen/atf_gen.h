@@ -9,6 +9,13 @@
 ** Damage can be injected: a torn last record, a record whose body is not a
 ** valid message, a missing trace.json.
 **
+** For the call-analysis tables, options (all off by default, and then the
+** bytes are those of earlier versions) add what real traces hold: returns
+** that unwind several calls, orphan returns, recursion, deep nesting, calls
+** and returns without symbol and/or address, events without timestamps, a
+** clock that jumps back, and a trace that stops with calls open. Which call
+** a return then closes is for the pairing rules to say, not the generator.
+**
 **   atf_gen_options o;
 **   atf_gen_options_default(&o);
 **   o.events = 100000;
@@ -38,6 +45,32 @@ typedef struct atf_gen_options {
   int64_t corrupt_record; /* -1: none; else the ordinal of one record whose
                              body starts with a wire type 7 tag (not a valid
                              message) while its length prefix stays right */
+
+  /* Call shapes; 0 is off (percentages are of the events or calls
+  ** concerned, 0 to 100). */
+  uint32_t max_depth;          /* most calls open at once on a thread, 1 to
+                                  10000; 0: 8 */
+  uint32_t call_percent;       /* chance that a thread below max_depth calls
+                                  rather than returns; 0: a fair coin */
+  uint32_t unwind_percent;     /* returns of a call below the innermost one:
+                                  the calls above end without their own
+                                  return (longjmp, exceptions) */
+  uint32_t orphan_percent;     /* calls and returns replaced by a return that
+                                  matches no open call (a random symbol on an
+                                  empty stack, else "orphan_target") */
+  uint32_t recursion_percent;  /* calls (at depth >= 2) of a function already
+                                  open on the thread: the innermost (direct
+                                  recursion) or one below it (indirect) */
+  uint32_t anonymous_percent;  /* calls and returns without their symbol, their
+                                  address or both (a return without both only
+                                  when it is the innermost call's) */
+  uint32_t untimed_percent;    /* events without a timestamp */
+  uint32_t clock_jump_percent; /* events before which the clock jumps back by
+                                  up to 100 us (negative durations) */
+  int stop_open;               /* no trace_end: after trace_start only calls
+                                  and returns, the last of them one call on
+                                  each thread (every thread stops inside a
+                                  call), then the signal if with_signal */
 } atf_gen_options;
 
 /* Seed 1, 1000 events, 4 threads, signal on, the rest off. */

@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,28 @@ static void usage(FILE *out) {
         "  --corrupt I    damage the body of record I (0-based) so that it is "
         "no valid\n"
         "                 protobuf message; its length prefix stays right\n"
+        "\n"
+        "Call shapes for the call-analysis tables (P: percent, 0-100; all "
+        "off by default):\n"
+        "  --max-depth N           most calls open at once on a thread, "
+        "1-10000 (default 8)\n"
+        "  --call-percent P        chance a thread below max depth calls "
+        "rather than\n"
+        "                          returns (default: a fair coin)\n"
+        "  --unwind-percent P      returns of a call below the innermost: "
+        "those above\n"
+        "                          end without their own return (longjmp)\n"
+        "  --orphan-percent P      returns that match no open call\n"
+        "  --recursion-percent P   calls of a function already open on "
+        "the thread\n"
+        "  --anonymous-percent P   calls and returns without symbol, "
+        "address or both\n"
+        "  --untimed-percent P     events without a timestamp\n"
+        "  --clock-jump-percent P  events before which the clock jumps "
+        "back (<= 100 us)\n"
+        "  --stop-open             no trace_end: stop with a call open on "
+        "every thread\n"
+        "                          (the signal, if any, last)\n"
         "  --help         this text\n",
         out);
 }
@@ -43,6 +66,27 @@ static int parse_u64(const char *text, uint64_t *out) {
   if (errno || *end) return 0;
   *out = (uint64_t)v;
   return 1;
+}
+
+/* The uint32_t option named ARG (a call shape), or NULL. */
+static uint32_t *u32_option(atf_gen_options *o, const char *arg) {
+  static const struct {
+    const char *name;
+    size_t offset;
+  } table[] = {
+      {"--max-depth", offsetof(atf_gen_options, max_depth)},
+      {"--call-percent", offsetof(atf_gen_options, call_percent)},
+      {"--unwind-percent", offsetof(atf_gen_options, unwind_percent)},
+      {"--orphan-percent", offsetof(atf_gen_options, orphan_percent)},
+      {"--recursion-percent", offsetof(atf_gen_options, recursion_percent)},
+      {"--anonymous-percent", offsetof(atf_gen_options, anonymous_percent)},
+      {"--untimed-percent", offsetof(atf_gen_options, untimed_percent)},
+      {"--clock-jump-percent", offsetof(atf_gen_options, clock_jump_percent)},
+  };
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+    if (strcmp(arg, table[i].name) == 0)
+      return (uint32_t *)((char *)o + table[i].offset);
+  return NULL;
 }
 
 int main(int argc, char **argv) {
@@ -63,6 +107,22 @@ int main(int argc, char **argv) {
     }
     if (strcmp(arg, "--no-manifest") == 0) {
       o.without_manifest = 1;
+      continue;
+    }
+    if (strcmp(arg, "--stop-open") == 0) {
+      o.stop_open = 1;
+      continue;
+    }
+    uint32_t *field = u32_option(&o, arg);
+    if (field) {
+      if (i + 1 >= argc || !parse_u64(argv[i + 1], &v)) {
+        fprintf(stderr, "atf-gen: %s needs a non-negative integer\n", arg);
+        usage(stderr);
+        return 2;
+      }
+      i++;
+      /* Out of range: rejected by atf_gen_new below. */
+      *field = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
       continue;
     }
     if (strcmp(arg, "--seed") == 0 || strcmp(arg, "--events") == 0 ||

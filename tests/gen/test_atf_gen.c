@@ -659,6 +659,18 @@ static void generator__bad_options__then_error(void) {
   options(&o, 1, 10, 1);
   o.corrupt_record = 10;
   CHECK(atf_gen_new(&o) == NULL);
+  options(&o, 1, 10, 1);
+  o.unwind_percent = 101;
+  CHECK(atf_gen_new(&o) == NULL);
+  options(&o, 1, 10, 1);
+  o.clock_jump_percent = 1000;
+  CHECK(atf_gen_new(&o) == NULL);
+  options(&o, 1, 10, 1);
+  o.max_depth = 10001;
+  CHECK(atf_gen_new(&o) == NULL);
+  options(&o, 1, 1, 1);
+  o.stop_open = 1;
+  CHECK(atf_gen_new(&o) == NULL);
   /* The smallest traces. */
   trace_file t;
   options(&o, 1, 2, 1);
@@ -675,6 +687,349 @@ static void generator__bad_options__then_error(void) {
     if (e) event__free_unpacked(e, NULL);
     trace_free(&t);
   }
+}
+
+/* ---- call shapes: a trace replayed with the pairing rules -------------- */
+
+typedef struct open_call {
+  char *symbol; /* "" when the call has none */
+  uint64_t address;
+} open_call;
+
+typedef struct shape_thread {
+  int32_t id;
+  size_t depth, cap, max_depth;
+  open_call *stack;
+  int64_t last_ts;
+  int timed;
+} shape_thread;
+
+/* What a trace holds, counted by replaying it per thread: a return closes
+** the innermost open call it matches (equal symbols when both have one, else
+** equal non-zero addresses; neither symbol nor address: the innermost), the
+** calls above it are unwound; a return matching none is an orphan. */
+typedef struct shape {
+  size_t calls, returns, signals, trace_ends, untimed, ts_back;
+  size_t orphans_on_empty, orphans_other, unwinding_returns, unwound_calls;
+  size_t direct_recursion, indirect_recursion, max_depth;
+  size_t call_no_symbol, call_no_address, call_neither;
+  size_t ret_no_symbol, ret_no_address, ret_neither;
+  int last_kind; /* payload case of the last whole record */
+  size_t nthreads;
+  shape_thread threads[16];
+} shape;
+
+static int call_matches(const open_call *c, const char *symbol,
+                        uint64_t address) {
+  if (c->symbol[0] && symbol[0]) return strcmp(c->symbol, symbol) == 0;
+  return c->address && address && c->address == address;
+}
+
+static void shape_return(shape *s, shape_thread *th, const FunctionReturn *r) {
+  size_t k = th->depth;
+  s->returns++;
+  if (!r->symbol[0] && !r->address) {
+    k = th->depth ? th->depth - 1 : th->depth;
+    s->ret_neither++;
+  } else {
+    s->ret_no_symbol += !r->symbol[0];
+    s->ret_no_address += !r->address;
+    for (size_t i = th->depth; i-- > 0;)
+      if (call_matches(&th->stack[i], r->symbol, r->address)) {
+        k = i;
+        break;
+      }
+  }
+  if (k == th->depth) {
+    if (th->depth == 0)
+      s->orphans_on_empty++;
+    else
+      s->orphans_other++;
+    return;
+  }
+  if (k + 1 < th->depth) {
+    s->unwinding_returns++;
+    s->unwound_calls += th->depth - k - 1;
+  }
+  while (th->depth > k)
+    free(th->stack[--th->depth].symbol);
+}
+
+static void shape_call(shape *s, shape_thread *th, const FunctionCall *c) {
+  s->calls++;
+  s->call_no_symbol += !c->symbol[0] && c->address;
+  s->call_no_address += c->symbol[0] && !c->address;
+  s->call_neither += !c->symbol[0] && !c->address;
+  if (c->symbol[0] && th->depth &&
+      strcmp(th->stack[th->depth - 1].symbol, c->symbol) == 0)
+    s->direct_recursion++;
+  else if (c->symbol[0])
+    for (size_t i = 0; i + 1 < th->depth; i++)
+      if (strcmp(th->stack[i].symbol, c->symbol) == 0) {
+        s->indirect_recursion++;
+        break;
+      }
+  if (th->depth == th->cap) {
+    th->cap = th->cap ? 2 * th->cap : 64;
+    th->stack = realloc(th->stack, th->cap * sizeof *th->stack);
+    if (!th->stack) abort();
+  }
+  th->stack[th->depth].symbol = strdup(c->symbol);
+  th->stack[th->depth].address = c->address;
+  th->depth++;
+  if (th->depth > th->max_depth) th->max_depth = th->depth;
+  if (th->depth > s->max_depth) s->max_depth = th->depth;
+}
+
+/* Replays every whole record of T into S; 0 when one does not unpack. */
+static int shape_of(const trace_file *t, shape *s) {
+  memset(s, 0, sizeof *s);
+  for (size_t i = 0; i < t->count; i++) {
+    Event *e = unpack_record(t, i);
+    if (!e) return 0;
+    shape_thread *th = NULL;
+    for (size_t k = 0; k < s->nthreads; k++)
+      if (s->threads[k].id == e->thread_id) th = &s->threads[k];
+    if (!th) {
+      if (s->nthreads == 16) abort();
+      th = &s->threads[s->nthreads++];
+      th->id = e->thread_id;
+    }
+    if (!e->timestamp) {
+      s->untimed++;
+    } else {
+      int64_t ns = ts_ns(e);
+      s->ts_back += th->timed && ns < th->last_ts;
+      th->last_ts = ns;
+      th->timed = 1;
+    }
+    s->last_kind = e->payload_case;
+    if (e->payload_case == EVENT__PAYLOAD_FUNCTION_CALL)
+      shape_call(s, th, e->function_call);
+    else if (e->payload_case == EVENT__PAYLOAD_FUNCTION_RETURN)
+      shape_return(s, th, e->function_return);
+    else if (e->payload_case == EVENT__PAYLOAD_SIGNAL_DELIVERY)
+      s->signals++;
+    else if (e->payload_case == EVENT__PAYLOAD_TRACE_END)
+      s->trace_ends++;
+    event__free_unpacked(e, NULL);
+  }
+  return 1;
+}
+
+static void shape_free(shape *s) {
+  for (size_t k = 0; k < s->nthreads; k++) {
+    while (s->threads[k].depth)
+      free(s->threads[k].stack[--s->threads[k].depth].symbol);
+    free(s->threads[k].stack);
+  }
+}
+
+static void generator__call_shapes_off__then_plain_nesting(void) {
+  atf_gen_options o;
+  trace_file t;
+  shape s;
+  options(&o, 3, 6000, 6);
+  if (!generate("shapes_off", &o, &t)) return;
+  CHECK(shape_of(&t, &s));
+  CHECK_U64(s.orphans_on_empty + s.orphans_other, 0);
+  CHECK_U64(s.unwinding_returns, 0);
+  CHECK_U64(s.call_no_symbol + s.call_no_address + s.call_neither, 0);
+  CHECK_U64(s.ret_no_symbol + s.ret_no_address + s.ret_neither, 0);
+  CHECK_U64(s.untimed, 0);
+  CHECK_U64(s.ts_back, 0);
+  CHECK(s.max_depth <= 8);
+  CHECK_U64(s.trace_ends, 1);
+  shape_free(&s);
+  trace_free(&t);
+}
+
+static void generator__max_depth__then_nesting_reaches_it_and_no_further(void) {
+  atf_gen_options o;
+  trace_file t;
+  shape s;
+  options(&o, 31, 20000, 2);
+  o.max_depth = 201; /* 201 calls open: the innermost at depth 200 */
+  o.call_percent = 70;
+  if (!generate("max_depth", &o, &t)) return;
+  CHECK(shape_of(&t, &s));
+  CHECK_U64(s.max_depth, 201);
+  CHECK_U64(s.nthreads, 2);
+  for (size_t k = 0; k < s.nthreads; k++)
+    CHECK_U64(s.threads[k].max_depth, 201);
+  CHECK_U64(s.orphans_on_empty + s.orphans_other + s.unwinding_returns, 0);
+  shape_free(&s);
+  trace_free(&t);
+  /* One call deep at most: every call returns before the next. */
+  options(&o, 31, 3000, 3);
+  o.max_depth = 1;
+  if (!generate("max_depth_1", &o, &t)) return;
+  CHECK(shape_of(&t, &s));
+  CHECK_U64(s.max_depth, 1);
+  CHECK(s.calls > 500);
+  shape_free(&s);
+  trace_free(&t);
+}
+
+static void generator__unwind__then_returns_close_calls_below_innermost(void) {
+  atf_gen_options o;
+  trace_file t;
+  shape s;
+  options(&o, 37, 20000, 3);
+  o.unwind_percent = 20;
+  o.with_signal = 0;
+  if (!generate("unwind", &o, &t)) return;
+  CHECK(shape_of(&t, &s));
+  CHECK(s.unwinding_returns > 200);
+  CHECK(s.unwound_calls > s.unwinding_returns); /* some unwind several */
+  CHECK_U64(s.orphans_on_empty + s.orphans_other, 0);
+  /* A clean exit still closes everything, some of it by unwinding. */
+  for (size_t k = 0; k < s.nthreads; k++)
+    CHECK_U64(s.threads[k].depth, 0);
+  shape_free(&s);
+  trace_free(&t);
+}
+
+static void generator__orphans__then_returns_matching_no_open_call(void) {
+  atf_gen_options o;
+  trace_file t;
+  shape s;
+  options(&o, 41, 20000, 4);
+  o.orphan_percent = 5;
+  if (!generate("orphans", &o, &t)) return;
+  CHECK(shape_of(&t, &s));
+  CHECK(s.orphans_on_empty > 10);
+  CHECK(s.orphans_other > 200);
+  CHECK(s.orphans_on_empty + s.orphans_other < s.returns / 5);
+  CHECK_U64(s.unwinding_returns, 0); /* an orphan closes nothing */
+  shape_free(&s);
+  trace_free(&t);
+}
+
+static void generator__recursion__then_direct_and_indirect(void) {
+  atf_gen_options o;
+  trace_file t;
+  shape s;
+  options(&o, 43, 20000, 2);
+  o.recursion_percent = 30;
+  o.max_depth = 16;
+  if (!generate("recursion", &o, &t)) return;
+  CHECK(shape_of(&t, &s));
+  CHECK(s.direct_recursion > 200);
+  CHECK(s.indirect_recursion > 200);
+  /* Recursion alone keeps returns paired with the innermost call. */
+  CHECK_U64(s.orphans_on_empty + s.orphans_other + s.unwinding_returns, 0);
+  shape_free(&s);
+  trace_free(&t);
+}
+
+static void generator__anonymous__then_symbol_or_address_missing(void) {
+  atf_gen_options o;
+  trace_file t;
+  shape s;
+  options(&o, 47, 20000, 3);
+  o.anonymous_percent = 15;
+  if (!generate("anonymous", &o, &t)) return;
+  CHECK(shape_of(&t, &s));
+  CHECK(s.call_no_symbol > 100);
+  CHECK(s.call_no_address > 100);
+  CHECK(s.call_neither > 100);
+  CHECK(s.ret_no_symbol > 100);
+  CHECK(s.ret_no_address > 100);
+  CHECK(s.ret_neither > 100);
+  CHECK(s.call_neither < s.calls / 10);
+  shape_free(&s);
+  trace_free(&t);
+}
+
+static void generator__untimed_and_clock_jumps__then_gaps_and_going_back(void) {
+  atf_gen_options o;
+  trace_file t;
+  shape s;
+  options(&o, 53, 20000, 3);
+  o.untimed_percent = 4;
+  o.clock_jump_percent = 3;
+  if (!generate("clock", &o, &t)) return;
+  CHECK(shape_of(&t, &s));
+  CHECK(s.untimed > 400 && s.untimed < 1200);
+  CHECK(s.ts_back > 100); /* each thread's own clock goes back too */
+  CHECK(s.ts_back < t.count / 5);
+  shape_free(&s);
+  trace_free(&t);
+  /* Without a timestamp field at all, not an empty one. */
+  options(&o, 53, 2000, 1);
+  o.untimed_percent = 100;
+  if (!generate("clock_none", &o, &t)) return;
+  for (size_t i = 0; i < t.count; i++) {
+    Event *e = unpack_record(&t, i);
+    CHECK(e && !e->timestamp);
+    if (e) event__free_unpacked(e, NULL);
+  }
+  trace_free(&t);
+}
+
+static void generator__stop_open__then_calls_open_on_every_thread(void) {
+  atf_gen_options o;
+  trace_file t;
+  shape s;
+  options(&o, 59, 5000, 5);
+  o.stop_open = 1;
+  o.with_signal = 0;
+  o.unwind_percent = 10;
+  if (!generate("stop_open", &o, &t)) return;
+  CHECK(shape_of(&t, &s));
+  CHECK_U64(s.trace_ends, 0);
+  CHECK_U64(s.signals, 0);
+  CHECK(s.last_kind == EVENT__PAYLOAD_FUNCTION_CALL);
+  CHECK_U64(s.nthreads, 5);
+  for (size_t k = 0; k < s.nthreads; k++)
+    CHECK(s.threads[k].depth >= 1);
+  shape_free(&s);
+  trace_free(&t);
+  /* With the signal: it is the last record. Torn: the last call is cut. */
+  o.with_signal = 1;
+  if (!generate("stop_open_signal", &o, &t)) return;
+  CHECK(shape_of(&t, &s));
+  CHECK_U64(s.trace_ends, 0);
+  CHECK_U64(s.signals, 1);
+  CHECK(s.last_kind == EVENT__PAYLOAD_SIGNAL_DELIVERY);
+  for (size_t k = 0; k < s.nthreads; k++)
+    CHECK(s.threads[k].depth >= 1);
+  shape_free(&s);
+  trace_free(&t);
+  o.with_signal = 0;
+  o.tear_bytes = 9;
+  if (!generate("stop_open_torn", &o, &t)) return;
+  CHECK_U64(t.count, 4999);
+  CHECK(shape_of(&t, &s));
+  CHECK(s.last_kind == EVENT__PAYLOAD_FUNCTION_CALL);
+  shape_free(&s);
+  trace_free(&t);
+}
+
+static void generator__all_call_shapes__then_deterministic_and_decodable(void) {
+  atf_gen_options o;
+  trace_file a, b;
+  shape s;
+  options(&o, 61, 30000, 4);
+  o.max_depth = 64;
+  o.call_percent = 55;
+  o.unwind_percent = 5;
+  o.orphan_percent = 2;
+  o.recursion_percent = 10;
+  o.anonymous_percent = 3;
+  o.untimed_percent = 2;
+  o.clock_jump_percent = 1;
+  if (!generate("all_shapes_a", &o, &a)) return;
+  if (!generate("all_shapes_b", &o, &b)) return;
+  CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+  CHECK(shape_of(&a, &s)); /* every record unpacks */
+  CHECK(s.unwinding_returns > 0 && s.orphans_other > 0);
+  CHECK(s.direct_recursion > 0 && s.untimed > 0 && s.ts_back > 0);
+  CHECK(s.call_neither > 0 && s.ret_neither > 0);
+  shape_free(&s);
+  trace_free(&a);
+  trace_free(&b);
 }
 
 static int run(const char *args) {
@@ -717,6 +1072,36 @@ static void generator__cli__then_writes_trace_and_rejects_bad_usage(void) {
   CHECK_I64(run("--seed -3 x"), 2);
   CHECK_I64(run("a b"), 2);
   trace_free(&lib);
+  /* The call shapes: the same bytes as through the library. */
+  options(&o, 9, 3000, 3);
+  o.max_depth = 40;
+  o.call_percent = 60;
+  o.unwind_percent = 5;
+  o.orphan_percent = 3;
+  o.recursion_percent = 10;
+  o.anonymous_percent = 4;
+  o.untimed_percent = 2;
+  o.clock_jump_percent = 2;
+  o.stop_open = 1;
+  if (!generate("cli_shapes_lib", &o, &lib)) return;
+  snprintf(args, sizeof args,
+           "--seed 9 --events 3000 --threads 3 --max-depth 40 --call-percent "
+           "60 --unwind-percent 5 --orphan-percent 3 --recursion-percent 10 "
+           "--anonymous-percent 4 --untimed-percent 2 --clock-jump-percent 2 "
+           "--stop-open '%s'",
+           out_path("cli_shapes", NULL));
+  CHECK_I64(run(args), 0);
+  if (trace_read(out_path("cli_shapes", "events.bin"), &cli)) {
+    CHECK(cli.len == lib.len && memcmp(cli.data, lib.data, lib.len) == 0);
+    trace_free(&cli);
+  } else {
+    CHECK(0);
+  }
+  trace_free(&lib);
+  CHECK_I64(run("--unwind-percent 101 x"), 2);
+  CHECK_I64(run("--max-depth 10001 x"), 2);
+  CHECK_I64(run("--orphan-percent x"), 2);
+  CHECK_I64(run("--max-depth"), 2);
 }
 
 static const check_case cases[] = {
@@ -734,6 +1119,15 @@ static const check_case cases[] = {
     CASE(generator__no_manifest__then_no_trace_json),
     CASE(generator__bad_options__then_error),
     CASE(generator__cli__then_writes_trace_and_rejects_bad_usage),
+    CASE(generator__call_shapes_off__then_plain_nesting),
+    CASE(generator__max_depth__then_nesting_reaches_it_and_no_further),
+    CASE(generator__unwind__then_returns_close_calls_below_innermost),
+    CASE(generator__orphans__then_returns_matching_no_open_call),
+    CASE(generator__recursion__then_direct_and_indirect),
+    CASE(generator__anonymous__then_symbol_or_address_missing),
+    CASE(generator__untimed_and_clock_jumps__then_gaps_and_going_back),
+    CASE(generator__stop_open__then_calls_open_on_every_thread),
+    CASE(generator__all_call_shapes__then_deterministic_and_decodable),
     {0}};
 
 int main(int argc, char **argv) { return check_main(argc, argv, cases); }
