@@ -112,6 +112,7 @@ void atf_iberty_free(void *p) {
 
 static void append(const char *s, size_t n, void *opaque) {
   dm_call *c = opaque;
+  if (n == 0) return; /* S may then be NULL (Rust v0's empty identifier) */
   if (n > DEMANGLE_MAX_OUTPUT - c->len) longjmp(c->stop, 1);
   if (c->len + n + 1 > c->cap) {
     size_t cap = c->cap ? c->cap : 256;

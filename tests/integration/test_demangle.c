@@ -161,6 +161,9 @@ static void demangle__rust_v0__then_path_with_generics(void) {
                   "isplay3fmt",
                   "<mycrate::foo::Bar as core::fmt::Display>::fmt");
   CHECK_DEMANGLES(db, "_RINvCs1234_7mycrate3fooRShE", "mycrate::foo::<&[u8]>");
+  /* an empty crate name, which libiberty prints as (NULL, 0) before it
+  ** gives up on the rest (found by fuzz_demangle) */
+  CHECK_UNCHANGED(db, "_RINvC0a1fKj1_EKb1_KcE");
   /* a punycode identifier: "gödel" */
   CHECK_DEMANGLES(db, "_RNvC7mycrateu8gdel_5qa",
                   "mycrate::g\xc3\xb6"
