@@ -165,6 +165,10 @@ static void demangle_func(sqlite3_context *ctx, int argc,
   in = type == SQLITE_TEXT ? (const char *)sqlite3_value_text(v)
                            : (const char *)sqlite3_value_blob(v);
   n = (size_t)sqlite3_value_bytes(v);
+  if (n > 0 && !in) { /* converting it ran out of memory */
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
   if (n == 0 || n > DEMANGLE_MAX_INPUT || memchr(in, 0, n)) {
     sqlite3_result_value(ctx, v);
     return;
