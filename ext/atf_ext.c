@@ -27,6 +27,7 @@ SQLITE_EXTENSION_INIT1
 
 #include "calls_vtab.h"
 #include "check_vtab.h"
+#include "demangle.h"
 #include "functions_vtab.h"
 #include "events_vtab.h"
 #include "manifest_vtab.h"
@@ -97,5 +98,6 @@ __attribute__((visibility("default")))
     rc = sqlite3_create_function(db, "atf_stats", 0,
                                  SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
                                  stats_func, NULL, NULL);
+  if (rc == SQLITE_OK) rc = demangle_register(db);
   return rc;
 }
