@@ -13,7 +13,8 @@
 **   severity  TEXT     'error' (records or the manifest cannot be read),
 **                      'warning' (the trace reads, something is off), 'info'
 **   code      TEXT     torn_tail, corrupt_record, bad_length_prefix,
-**                      invalid_utf8, not_finalized, bad_manifest,
+**                      invalid_utf8, orphan_return, not_finalized,
+*bad_manifest,
 **                      event_count_mismatch, bytes_written_mismatch,
 **                      manifest_control_character, manifest_invalid_utf8,
 **                      more (findings past the first MAX_PER_CODE of a code,
@@ -30,6 +31,7 @@
 #include <string.h>
 
 #include "check_vtab.h"
+#include "stats.h"
 #include "vtab.h"
 SQLITE_EXTENSION_INIT3
 
@@ -132,8 +134,16 @@ static int check_filter(sqlite3_vtab_cursor *base, int idx_num,
   rc = vtab_filter_args(&c->base, idx_num, argv, &n, &match);
   if (rc != SQLITE_OK || !match) return rc;
   if (!(trace = vtab_trace(&c->base))) return SQLITE_ERROR;
-  if (atf_check_trace(trace, on_finding, c, &s, &err) != ATF_OK)
-    return vtab_reader_error(base->pVtab, &err);
+  atf_interrupt stop = vtab_interrupt(&c->base);
+  rc = atf_check_trace(trace, on_finding, c, &stop, &s, &err);
+  {
+    /* What was read counts, finished or not. */
+    atf_stats read = {.records_framed = s.events,
+                      .headers_decoded = s.events,
+                      .payloads_decoded = s.events};
+    stats_flush(&read);
+  }
+  if (rc != ATF_OK) return vtab_reader_error(base->pVtab, &err);
   for (size_t i = 0; i < 16 && c->codes[i].code; i++)
     if (c->codes[i].seen > MAX_PER_CODE)
       add_row(c, "info", "more", -1,

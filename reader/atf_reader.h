@@ -498,6 +498,9 @@ void atf_pairing_finish(atf_pairing *p, int close_at_last_ts);
 atf_status atf_pairing_restore(atf_pairing *p, const atf_pair_event *ev,
                                atf_error *err);
 
+/* Orphan returns so far, over every thread. */
+uint64_t atf_pairing_orphans(const atf_pairing *p);
+
 /* The threads seen so far, in order of first appearance: how many, and the
 ** I-th. */
 size_t atf_pairing_thread_count(const atf_pairing *p);
@@ -737,9 +740,11 @@ typedef struct atf_check_summary {
 ** string checked for UTF-8, the manifest parsed, its strings checked
 ** (atf_json_notes) and its counts compared with the file.
 ** FN gets each finding; SUM the totals. Fails only when events.bin cannot
-** be opened (or memory runs out); damage is findings, not failure. */
+** be opened, memory runs out or STOP (may be NULL) says so; damage is
+** findings, not failure. */
 atf_status atf_check_trace(const char *trace, atf_finding_fn fn, void *user,
-                           atf_check_summary *sum, atf_error *err);
+                           const atf_interrupt *stop, atf_check_summary *sum,
+                           atf_error *err);
 
 /* "info", "warning", "error". */
 const char *atf_severity_name(atf_severity severity);

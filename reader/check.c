@@ -18,6 +18,7 @@ typedef struct check_ctx {
   atf_register *regs;
   uint32_t *scratch;
   uint32_t cap;
+  atf_pairing *pairing; /* to tell orphan returns */
 } check_ctx;
 
 static void report(check_ctx *ctx, atf_severity severity, const char *code,
@@ -102,6 +103,22 @@ static int check_record(check_ctx *ctx, const atf_record *rec,
     if (ev.ts_ns < sum->min_ts) sum->min_ts = ev.ts_ns;
     if (ev.ts_ns > sum->max_ts) sum->max_ts = ev.ts_ns;
   }
+  if (ev.kind == ATF_KIND_FUNCTION_CALL ||
+      ev.kind == ATF_KIND_FUNCTION_RETURN) {
+    atf_pair_event pe = {rec->offset, ev.thread_id, ev.kind,   ev.has_timestamp,
+                         ev.ts_ns,    pl.symbol,    pl.address};
+    uint64_t orphans = atf_pairing_orphans(ctx->pairing);
+    if (atf_pairing_feed(ctx->pairing, &pe, out_err) != ATF_OK) return -1;
+    atf_call closed;
+    while (atf_pairing_pop(ctx->pairing, &closed))
+      ;
+    if (atf_pairing_orphans(ctx->pairing) > orphans)
+      report(ctx, ATF_SEVERITY_WARNING, "orphan_return", rec->offset,
+             "%s: record at byte offset %llu: a function_return of thread "
+             "%d that matches no open call (README: Pairing rules); counted, "
+             "not made into a call",
+             rec->source, (unsigned long long)rec->offset, (int)ev.thread_id);
+  }
   check_text(ctx, rec, "symbol", pl.symbol);
   check_text(ctx, rec, "signal_name", pl.signal_name);
   check_text(ctx, rec, "executable_path", pl.executable_path);
@@ -178,8 +195,9 @@ static void check_manifest(check_ctx *ctx, const atf_trace_paths *paths,
 }
 
 atf_status atf_check_trace(const char *trace, atf_finding_fn fn, void *user,
-                           atf_check_summary *sum, atf_error *err) {
-  check_ctx ctx = {fn, user, 0, NULL, NULL, 0};
+                           const atf_interrupt *stop, atf_check_summary *sum,
+                           atf_error *err) {
+  check_ctx ctx = {fn, user, 0, NULL, NULL, 0, NULL};
   atf_trace_paths paths;
   atf_map map;
   atf_iter it;
@@ -194,21 +212,22 @@ atf_status atf_check_trace(const char *trace, atf_finding_fn fn, void *user,
     atf_trace_paths_free(&paths);
     return rc;
   }
+  if (!(ctx.pairing = atf_pairing_new())) {
+    rc = atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
+    goto done;
+  }
   atf_iter_init(&it, &map);
   while (!ctx.stop && (rc = atf_iter_next(&it, &rec, err)) == ATF_OK) {
     int sound = check_record(&ctx, &rec, sum, err);
     atf_map_scan_window(&map, it.pos, &window); /* bounded resident memory */
-    if (sound < 0) break; /* out of memory: rc is ATF_OK, err says so */
+    if (sound < 0) goto done;                   /* out of memory: ERR says so */
     sum->events++;
     sum->bytes += rec.size;
     if (!sound) sum->corrupt++;
-  }
-  if (rc == ATF_OK && !ctx.stop) {
-    free(ctx.regs);
-    free(ctx.scratch);
-    atf_map_close(&map);
-    atf_trace_paths_free(&paths);
-    return ATF_ERR_NOMEM;
+    if (atf_stopped(stop, sum->events, err)) {
+      rc = ATF_ERR_INTERRUPTED;
+      goto done;
+    }
   }
   if (rc == ATF_END && it.torn_bytes) {
     sum->torn_bytes = it.torn_bytes;
@@ -225,9 +244,12 @@ atf_status atf_check_trace(const char *trace, atf_finding_fn fn, void *user,
            (unsigned long long)sum->unread_bytes);
   }
   if (!ctx.stop) check_manifest(&ctx, &paths, &map, sum);
+  rc = ATF_OK;
+done:
+  atf_pairing_free(ctx.pairing);
   free(ctx.regs);
   free(ctx.scratch);
   atf_map_close(&map);
   atf_trace_paths_free(&paths);
-  return ATF_OK;
+  return rc;
 }

@@ -35,7 +35,8 @@ struct atf_pairing {
   size_t queue_len, queue_cap, queue_head;
   atf_push_hook hook;
   void *hook_user;
-  int failed; /* out of memory once: nothing is trusted after */
+  uint64_t orphans; /* over every thread */
+  int failed;       /* out of memory once: nothing is trusted after */
 };
 
 const char *atf_call_status_name(atf_call_status status) {
@@ -224,6 +225,7 @@ static atf_status pop_return(atf_pairing *p, thread *t,
   }
   if (k == 0) {
     t->stats.orphan_returns++;
+    p->orphans++;
     return ATF_OK;
   }
   /* Calls above the matched one were left without their own return. */
@@ -279,6 +281,8 @@ void atf_pairing_finish(atf_pairing *p, int close_at_last_ts) {
       }
   }
 }
+
+uint64_t atf_pairing_orphans(const atf_pairing *p) { return p->orphans; }
 
 size_t atf_pairing_thread_count(const atf_pairing *p) { return p->n_threads; }
 

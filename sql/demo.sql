@@ -50,3 +50,36 @@ SELECT offset, size, event_id, thread_id, kind, signal_number, signal_name,
 SELECT offset, thread_id, symbol, registers ->> '$.rax' AS rax
   FROM atf_events(@trace)
  WHERE kind = 'function_return' AND symbol = 'parse_args';
+
+.print '7. The slowest calls (atf_calls pairs each call with its return)'
+SELECT symbol, thread_id, depth, dur AS dur_ns, self_dur AS self_ns, status
+  FROM atf_calls(@trace)
+ ORDER BY dur DESC
+ LIMIT 5;
+
+.print '8. Which functions eat the time: self time, and the p99 of their duration'
+SELECT atf_demangle(symbol) AS function, calls, total_dur, self_dur,
+       p50_dur, p99_dur
+  FROM atf_functions(@trace)
+ ORDER BY self_dur DESC
+ LIMIT 5;
+
+.print '9. The backtrace at the signal'
+WITH at AS (SELECT offset FROM atf_events(@trace)
+             WHERE kind = 'signal_delivery' LIMIT 1)
+SELECT depth, offset, symbol, argument_registers ->> '$.rdi' AS rdi
+  FROM atf_stack(@trace, (SELECT offset FROM at))
+UNION ALL
+SELECT NULL, NULL, '(no call open on its thread at the signal)', NULL
+ WHERE NOT EXISTS (SELECT 1 FROM atf_stack(@trace, (SELECT offset FROM at)));
+
+.print '10. A call tree of one thread, indented by depth'
+SELECT printf('%*s%s', depth * 2, '', symbol) AS call, dur AS dur_ns, status
+  FROM atf_calls(@trace)
+ WHERE thread_id = (SELECT thread_id FROM atf_threads(@trace)
+                     ORDER BY calls DESC LIMIT 1)
+ ORDER BY offset
+ LIMIT 12;
+
+.print '11. Threads: how deep they went, what was left open'
+SELECT * FROM atf_threads(@trace);
