@@ -9,6 +9,7 @@
 **    ORDER BY dur DESC LIMIT 10;                       -- the slowest calls
 **   SELECT * FROM atf_calls('t') WHERE thread_id = 3;  -- one thread
 **   SELECT * FROM atf_calls('t') WHERE offset = 4711;  -- one call
+**   SELECT * FROM atf_calls('t') WHERE ts BETWEEN 1700 AND 1800;  -- a window
 **
 ** Arguments (vtab.h): the trace; optionally options: 'skip_corrupt' leaves
 ** out records that do not decode and pairs the rest.
@@ -83,6 +84,9 @@ static const char SCHEMA[] =
 /*   WALK_THREAD, WALK_THREAD_IN   thread_id = ? or IN (walk_query.h) */
 #define IDX_OFFSET (1 << (WALK_FIRST_FREE_BIT + 0)) /* offset = ? or IN */
 #define IDX_OFFSET_IN (1 << (WALK_FIRST_FREE_BIT + 1))
+/* ts =, >, >=, <, <= ? (one each, in that order): a time window. */
+#define IDX_TS(op) (1 << (WALK_FIRST_FREE_BIT + 2 + (op)))
+#define IDX_TS_ANY (0x1f << (WALK_FIRST_FREE_BIT + 2))
 
 static const char *const calls_options[] = {"skip_corrupt", NULL};
 #define OPTION_SKIP_CORRUPT 1u
@@ -94,7 +98,11 @@ typedef struct calls_cursor {
   int32_t one_thread;     /* the thread of the target being walked */
   sqlite3_int64 *targets; /* offset = / IN, sorted; NULL: every call */
   sqlite3_int64 n_targets, next_target;
-  events_row row; /* a call or return record, for its registers */
+  int window;          /* a ts window: only calls whose ts is in TS */
+  int_range ts;        /* the window */
+  uint64_t window_end; /* past this offset no call starts in the window */
+  uint64_t pending;    /* calls of the window still open */
+  events_row row;      /* a call or return record, for its registers */
 } calls_cursor;
 
 /* ---- xBestIndex -------------------------------------------------------- */
@@ -134,6 +142,28 @@ static int calls_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
     }
 #endif
     break;
+  }
+  /* A ts window, without a target: one constraint of each operator. */
+  if (!(idx & IDX_OFFSET)) {
+    static const unsigned char ops[5] = {
+        SQLITE_INDEX_CONSTRAINT_EQ, SQLITE_INDEX_CONSTRAINT_GT,
+        SQLITE_INDEX_CONSTRAINT_GE, SQLITE_INDEX_CONSTRAINT_LT,
+        SQLITE_INDEX_CONSTRAINT_LE};
+    int chosen[5] = {-1, -1, -1, -1, -1};
+    for (int i = 0; i < info->nConstraint; i++)
+      for (int op = 0; op < 5; op++)
+        if (info->aConstraint[i].usable &&
+            info->aConstraint[i].iColumn == C_TS &&
+            info->aConstraint[i].op == ops[op] && chosen[op] < 0)
+          chosen[op] = i;
+    for (int op = 0; op < 5; op++) {
+      if (chosen[op] < 0) continue;
+      idx |= IDX_TS(op);
+      info->aConstraintUsage[chosen[op]].argvIndex = ++n_argv;
+      info->aConstraintUsage[chosen[op]].omit = 1;
+      rows /= 4;
+      cost /= 4;
+    }
   }
   info->idxNum = idx;
   info->estimatedRows = (sqlite3_int64)rows;
@@ -232,6 +262,13 @@ static int calls_next(sqlite3_vtab_cursor *base) {
       int src = next_target_walk(c);
       if (src != SQLITE_OK || c->base.eof) return src;
     }
+    /* Past the last block that may start a call of the window, and none of
+    ** its calls still open: nothing more to find. */
+    if (c->window && !c->pending &&
+        atf_walker_position(c->q.walker) >= c->window_end) {
+      c->base.eof = 1;
+      return SQLITE_OK;
+    }
     rc = atf_walker_next(c->q.walker, &c->call, &err);
     if (rc == ATF_END) {
       walk_query_stop(&c->q);
@@ -244,6 +281,11 @@ static int calls_next(sqlite3_vtab_cursor *base) {
     }
     if (rc != ATF_OK) return reader_error(c, &err);
     if (c->call.restored) continue;
+    if (c->window) {
+      if (!c->call.tag) continue; /* called outside the window */
+      c->pending--;
+      return SQLITE_OK;
+    }
     if (!c->targets) return SQLITE_OK;
     if ((sqlite3_int64)c->call.offset == c->targets[c->next_target]) {
       c->next_target++;
@@ -253,10 +295,69 @@ static int calls_next(sqlite3_vtab_cursor *base) {
   }
 }
 
+/* The push hook of a window's walk: a call whose ts is in the window is
+** tagged 1 and counted until it closes. */
+static uint64_t window_push(void *user, const atf_call *call,
+                            uint64_t parent_tag) {
+  calls_cursor *c = user;
+  (void)parent_tag;
+  if (call->restored || !call->has_ts || call->ts < c->ts.lo ||
+      call->ts > c->ts.hi)
+    return 0;
+  c->pending++;
+  return 1;
+}
+
+/* Whether block B may hold an event whose ts is in the window. */
+static int block_in_window(const calls_cursor *c, const atf_block *b) {
+  return (b->flags & ATF_BLOCK_UNDECODED) ||
+         (b->min_ts <= b->max_ts && b->max_ts >= c->ts.lo &&
+          b->min_ts <= c->ts.hi);
+}
+
+/* The walk of a ts window: from the call checkpoint before the first block
+** that may hold a call of the window, until the last such block is passed
+** and the window's calls have closed. Blocks hold the min/max ts of their
+** events (the index's ranges); with skip_corrupt, whose records left out
+** the checkpoints do not know, from the start. Sets eof when no block can
+** match. */
+static int start_window(calls_cursor *c) {
+  atf_interrupt stop = vtab_interrupt(&c->base);
+  const atf_call_index *calls;
+  const atf_index *index;
+  atf_error err;
+  uint64_t from;
+  size_t first, last;
+  int rc = walk_query_start(&c->q, &c->base, c->q.threads, c->q.n_threads);
+  if (rc != SQLITE_OK) return rc;
+  atf_pairing_hook(atf_walker_pairing(c->q.walker), window_push, c);
+  c->window_end = UINT64_MAX;
+  if (c->q.skip_corrupt) return SQLITE_OK;
+  if (trace_entry_index(c->q.entry, 1, &stop, &index, &err) != ATF_OK)
+    return reader_error(c, &err);
+  for (first = 0; first < index->n_blocks; first++)
+    if (block_in_window(c, &index->blocks[first])) break;
+  if (first == index->n_blocks) {
+    c->base.eof = 1;
+    return SQLITE_OK;
+  }
+  for (last = index->n_blocks - 1; last > first; last--)
+    if (block_in_window(c, &index->blocks[last])) break;
+  c->window_end =
+      last + 1 < index->n_blocks ? index->blocks[last + 1].offset : index->end;
+  if (trace_entry_calls(c->q.entry, &stop, &index, &calls, &err) != ATF_OK ||
+      atf_call_index_restore(calls, index, &c->q.entry->map, c->q.walker,
+                             index->blocks[first].offset, &from,
+                             &err) != ATF_OK)
+    return reader_error(c, &err);
+  return SQLITE_OK;
+}
+
 /*
 ** xFilter. argv holds the arguments (vtab_filter_args), then thread_id =
 ** or IN (WALK_THREAD, WALK_THREAD_IN), then offset = or IN (IDX_OFFSET,
-** IDX_OFFSET_IN).
+** IDX_OFFSET_IN), then the ts bounds of IDX_TS in op order (=, >, >=, <,
+** <=).
 */
 static int calls_filter(sqlite3_vtab_cursor *base, int idx_num,
                         const char *idx_str, int argc, sqlite3_value **argv) {
@@ -283,14 +384,23 @@ static int calls_filter(sqlite3_vtab_cursor *base, int idx_num,
       (rc = values_collect_integers(*argv++, idx_num & IDX_OFFSET_IN,
                                     &c->targets, &c->n_targets)) != SQLITE_OK)
     return rc;
+  c->window = (idx_num & IDX_TS_ANY) != 0;
+  c->ts.lo = INT64_MIN;
+  c->ts.hi = INT64_MAX;
+  c->pending = 0;
+  for (int op = 0; op < 5; op++)
+    if ((idx_num & IDX_TS(op)) && !values_narrow_range(op, *argv++, &c->ts))
+      return SQLITE_OK; /* no ts can match */
   if ((c->q.threads && c->q.n_threads == 0) ||
       (c->targets && c->n_targets == 0))
     return SQLITE_OK; /* no value can match */
   if ((rc = walk_query_acquire(&c->q, &c->base)) != SQLITE_OK) return rc;
   c->base.eof = 0;
-  if (!c->targets && (rc = walk_query_start(&c->q, &c->base, c->q.threads,
-                                            c->q.n_threads)) != SQLITE_OK)
-    return rc;
+  if (c->window)
+    rc = start_window(c);
+  else if (!c->targets)
+    rc = walk_query_start(&c->q, &c->base, c->q.threads, c->q.n_threads);
+  if (rc != SQLITE_OK || c->base.eof) return rc;
   return calls_next(base);
 }
 

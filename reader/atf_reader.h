@@ -573,6 +573,8 @@ atf_status atf_walker_restore_call(atf_walker *w, uint64_t offset,
 ** as at the end of the trace). */
 void atf_walker_stop_at(atf_walker *w, uint64_t end);
 const atf_walk_counts *atf_walker_counts(const atf_walker *w);
+/* The offset of the next record the walk reads. */
+uint64_t atf_walker_position(const atf_walker *w);
 
 /* The record starting at OFFSET in MAP (the caller knows it is a record
 ** start), framed: ATF_OK, or ATF_ERR_VARINT/ATF_ERR_RANGE when it is not

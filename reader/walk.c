@@ -62,6 +62,8 @@ const atf_walk_counts *atf_walker_counts(const atf_walker *w) {
   return &w->counts;
 }
 
+uint64_t atf_walker_position(const atf_walker *w) { return w->it.pos; }
+
 int atf_walker_wants(const atf_walker *w, int32_t thread) {
   size_t lo = 0, hi = w->o.n_threads;
   if (!w->o.threads) return 1;

@@ -127,7 +127,98 @@ static void stack__at_argument__then_checked(void) {
   sqlite3_close(db);
 }
 
+/* Every row of SQL (?1 the trace; {T} the table) as text, over atf_calls
+** and over a plain table holding its rows, compared. */
+static void same_as_plain(sqlite3 *db, const char *trace, const char *sql) {
+  char *q[2];
+  char got[2][65536];
+  const char *at = strstr(sql, "{T}");
+  q[0] = sqlite3_mprintf("%.*satf_calls(?1)%s", (int)(at - sql), sql, at + 3);
+  q[1] = sqlite3_mprintf("%.*sref%s", (int)(at - sql), sql, at + 3);
+  for (int side = 0; side < 2; side++) {
+    sqlite3_stmt *st;
+    size_t len = 0;
+    int rc;
+    got[side][0] = 0;
+    CHECK(sqlite3_prepare_v2(db, q[side], -1, &st, NULL) == SQLITE_OK);
+    sqlite3_bind_text(st, 1, trace, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && len < sizeof got[0] - 64)
+      for (int i = 0; i < sqlite3_column_count(st); i++) {
+        const char *v = (const char *)sqlite3_column_text(st, i);
+        len += (size_t)snprintf(got[side] + len, sizeof got[0] - len, "%s%c",
+                                v ? v : "NULL",
+                                i + 1 < sqlite3_column_count(st) ? '|' : ';');
+      }
+    CHECK(rc == SQLITE_DONE || rc == SQLITE_ROW);
+    sqlite3_finalize(st);
+  }
+  if (strcmp(got[0], got[1]) != 0)
+    fprintf(stderr, "%s\n  atf_calls: %.300s\n  plain:     %.300s\n", sql,
+            got[0], got[1]);
+  CHECK_STR(got[0], got[1]);
+  sqlite3_free(q[0]);
+  sqlite3_free(q[1]);
+}
+
+/* Every pushdown of atf_calls (thread_id, offset, a ts window) gives the
+** rows of the same query over a plain table holding atf_calls' rows. */
+static void calls__pushdowns__then_same_rows_as_plain_table(void) {
+  char dir[600], sql[512];
+  sqlite3 *db = open_db();
+  atf_gen_options o;
+  int64_t lo, hi, mid, t, off;
+  atf_gen_options_default(&o);
+  o.seed = 6;
+  o.events = 30000; /* 30 index blocks: checkpoints and windows matter */
+  o.threads = 5;
+  o.max_depth = 40;
+  o.unwind_percent = 3;
+  o.orphan_percent = 1;
+  o.clock_jump_percent = 1;
+  o.untimed_percent = 1;
+  snprintf(dir, sizeof dir, "%s/pid_6", temp_dir());
+  if (atf_gen_write(dir, &o, NULL, NULL) != 0) exit(2);
+  {
+    char *create =
+        sqlite3_mprintf("CREATE TABLE ref AS SELECT * FROM atf_calls(%Q)", dir);
+    CHECK(sqlite3_exec(db, create, NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_free(create);
+  }
+  lo = query_int(db, "SELECT min(ts) FROM ref", NULL);
+  hi = query_int(db, "SELECT max(ts) FROM ref", NULL);
+  mid = lo + (hi - lo) / 2;
+  t = query_int(db, "SELECT thread_id FROM ref LIMIT 1", NULL);
+  off = query_int(db, "SELECT offset FROM ref WHERE depth = 3 LIMIT 1", NULL);
+  static const char *const forms[] = {
+      "SELECT * FROM {T} WHERE thread_id = %3$lld ORDER BY offset",
+      "SELECT * FROM {T} WHERE thread_id IN (%3$lld, -5, %3$lld + 1) ORDER BY "
+      "offset",
+      "SELECT * FROM {T} WHERE offset = %4$lld",
+      "SELECT * FROM {T} WHERE offset IN (%4$lld, 1, 0, (SELECT max(offset) "
+      "FROM ref)) ORDER BY offset",
+      "SELECT * FROM {T} WHERE ts >= %1$lld AND ts < %1$lld + 200000 ORDER BY "
+      "offset",
+      "SELECT * FROM {T} WHERE ts > %1$lld ORDER BY offset",
+      "SELECT * FROM {T} WHERE ts <= %1$lld ORDER BY offset",
+      "SELECT * FROM {T} WHERE ts BETWEEN %1$lld AND %2$lld ORDER BY offset",
+      "SELECT * FROM {T} WHERE ts = %1$lld ORDER BY offset",
+      "SELECT * FROM {T} WHERE ts > 1.5e18 ORDER BY offset",
+      "SELECT * FROM {T} WHERE ts < '%1$lld' ORDER BY offset",
+      "SELECT * FROM {T} WHERE ts >= %1$lld AND thread_id = %3$lld ORDER BY "
+      "offset",
+      "SELECT count(*), sum(dur), sum(children), max(depth) FROM {T} WHERE "
+      "ts >= %1$lld AND ts <= %1$lld + 1000000",
+  };
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+    snprintf(sql, sizeof sql, forms[i], (long long)mid, (long long)hi,
+             (long long)t, (long long)off);
+    same_as_plain(db, dir, sql);
+  }
+  sqlite3_close(db);
+}
+
 static const check_case cases[] = {
+    CASE(calls__pushdowns__then_same_rows_as_plain_table),
     CASE(calls__long_pass_interrupted__then_stops_early),
     CASE(check__orphan_returns__then_one_warning_each),
     CASE(stack__at_argument__then_checked),
