@@ -7,7 +7,7 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
 
-static int reserve(json_buf *b, size_t more) {
+int json_reserve(json_buf *b, size_t more) {
   if (b->oom) return 0;
   if (b->len + more > b->cap) {
     size_t cap = b->cap ? b->cap : 256;
@@ -25,7 +25,7 @@ static int reserve(json_buf *b, size_t more) {
 }
 
 static void append(json_buf *b, const void *p, size_t n) {
-  if (n && reserve(b, n)) {
+  if (n && json_reserve(b, n)) {
     memcpy(b->data + b->len, p, n);
     b->len += n;
   }
@@ -36,8 +36,6 @@ void json_reset(json_buf *b) {
   b->oom = 0;
   b->utf8 = 1;
 }
-
-void json_char(json_buf *b, char c) { append(b, &c, 1); }
 
 void json_int64(json_buf *b, int64_t v) {
   /* Two digits per division: registers are often 19-20 digits long. */
@@ -65,9 +63,26 @@ void json_int64(json_buf *b, int64_t v) {
   append(b, p, (size_t)(digits + sizeof digits - p));
 }
 
+/* Whether P[0..N) is printable ASCII without '"' or '\\': copied as it is,
+** and valid UTF-8 (register names, symbols). */
+static int plain_ascii(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i] < 0x20 || p[i] > 0x7e || p[i] == '"' || p[i] == '\\') return 0;
+  return 1;
+}
+
 void json_string(json_buf *b, atf_bytes bytes) {
   static const char hex[] = "0123456789abcdef";
   size_t start = 0;
+  if (plain_ascii(bytes.ptr, bytes.len)) {
+    if (json_reserve(b, bytes.len + 2)) {
+      b->data[b->len++] = '"';
+      if (bytes.len) memcpy(b->data + b->len, bytes.ptr, bytes.len);
+      b->len += bytes.len;
+      b->data[b->len++] = '"';
+    }
+    return;
+  }
   json_char(b, '"');
   for (size_t i = 0; i < bytes.len; i++) {
     unsigned char c = bytes.ptr[i];

@@ -19,7 +19,11 @@ typedef struct json_buf {
 
 /* Empties B for a new value (keeps its memory). */
 void json_reset(json_buf *b);
-void json_char(json_buf *b, char c);
+/* Makes room for MORE bytes; 0 when memory ran out (b->oom then). */
+int json_reserve(json_buf *b, size_t more);
+static inline void json_char(json_buf *b, char c) {
+  if (b->len < b->cap || json_reserve(b, 1)) b->data[b->len++] = c;
+}
 void json_int64(json_buf *b, int64_t v);
 /* Appends BYTES as a JSON string literal, escaped as JSON requires. Bytes
 ** that are not valid UTF-8 are kept as they are and clear b->utf8, so the
