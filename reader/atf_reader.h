@@ -43,6 +43,8 @@ typedef enum atf_status {
   ATF_ERR_RANGE,    /* seek past the end, or a value out of range */
   ATF_ERR_JSON,     /* trace.json is not valid JSON */
   ATF_ERR_MANIFEST, /* trace.json lacks a required key or has a wrong type */
+  ATF_ERR_FORMAT,   /* a file is not what its place says (ATF v2: magic,
+                       endianness, version, sizes), or a path is no trace */
 } atf_status;
 
 /* "No byte offset applies" in atf_error.offset. */
@@ -433,4 +435,10 @@ atf_status atf_manifest_duration_ns(const atf_manifest *m, uint64_t *out,
 #ifdef __cplusplus
 }
 #endif
+
+/* ---- ATF v2 ------------------------------------------------------------ */
+/* Per-thread index.atf/detail.atf files and manifest.json, format
+** detection and the v2 check: see atf_v2.h. */
+#include "atf_v2.h"
+
 #endif /* ATF_READER_H */
