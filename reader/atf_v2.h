@@ -555,7 +555,7 @@ void atf_v2_merge_free(atf_v2_merge *m);
 ** already a twin; the earliest candidate in file order is taken. Fed one
 ** file's records in file order, a detector names the second of each pair as
 ** it arrives. Memory: fixed (ATF_V2_TWIN_RECORDS entries). */
-#define ATF_V2_TWIN_WINDOW_NS 10000
+#define ATF_V2_TWIN_WINDOW_NS 1000
 #define ATF_V2_TWIN_RECORDS 1024
 #define ATF_V2_TWIN_BUCKETS 2048
 
