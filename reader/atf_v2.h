@@ -94,7 +94,9 @@ typedef enum atf_v2_kind {
   ATF_V2_EXCEPTION = 3
 } atf_v2_kind;
 
-/* "call", "return", "exception"; NULL for any other value. */
+/* The kind as the tables name it in both formats: "function_call",
+** "function_return" (atf_kind_name's names for v4), "exception" (v2 only);
+** NULL for any other value. */
 const char *atf_v2_kind_name(uint32_t kind);
 
 typedef enum atf_v2_arch {

@@ -5,8 +5,8 @@
 
 const char *atf_v2_kind_name(uint32_t kind) {
   switch (kind) {
-  case ATF_V2_CALL: return "call";
-  case ATF_V2_RETURN: return "return";
+  case ATF_V2_CALL: return atf_kind_name(ATF_KIND_FUNCTION_CALL);
+  case ATF_V2_RETURN: return atf_kind_name(ATF_KIND_FUNCTION_RETURN);
   case ATF_V2_EXCEPTION: return "exception";
   }
   return NULL;

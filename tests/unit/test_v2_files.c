@@ -81,6 +81,10 @@ static void v2_index__small_thread_1__then_header_and_record_8_as_readme(void) {
   CHECK_U64(ev.function_id, 0x435c367500000004ull);
   CHECK_U64(ev.thread_id, 1);
   CHECK_U64(ev.kind, ATF_V2_CALL);
+  CHECK_STR(atf_v2_kind_name(ev.kind), "function_call"); /* as v4 names it */
+  CHECK_STR(atf_v2_kind_name(ATF_V2_RETURN), "function_return");
+  CHECK_STR(atf_v2_kind_name(ATF_V2_EXCEPTION), "exception");
+  CHECK(atf_v2_kind_name(0) == NULL && atf_v2_kind_name(4) == NULL);
   CHECK_U64(ev.call_depth, 1);
   CHECK_U64(ev.detail_seq, 0);
   CHECK_U64(ev.rowid, (1ull << 32) | 8);
