@@ -2,7 +2,7 @@
 ** atf_v2.h - ATF v2 traces (per-thread index.atf/detail.atf files and
 ** manifest.json, as the ADA tracer's current writer produces them), format
 ** detection, and a check routine. Included by atf_reader.h; plain C, no
-** SQLite. The byte layout is in docs/FORMAT.md and in the fixtures' README
+** SQLite. The byte layout is in the fixtures' README
 ** (tests/fixtures/atf2/README.md), departures of the writer from its own
 ** spec included.
 **
@@ -111,7 +111,7 @@ const char *atf_v2_os_name(uint8_t os);
 
 /* ---- headers and footers ------------------------------------------------ */
 
-/* index.atf header, field for field (offsets in FORMAT.md). */
+/* index.atf header, field for field (offsets in the fixtures' README). */
 typedef struct atf_v2_index_header {
   uint8_t magic[4]; /* "ATI2" */
   uint8_t endian;   /* 1 = little */
@@ -158,8 +158,7 @@ void atf_v2_index_footer_decode(const uint8_t *p, atf_v2_index_footer *out);
 void atf_v2_detail_header_decode(const uint8_t *p, atf_v2_detail_header *out);
 void atf_v2_detail_footer_decode(const uint8_t *p, atf_v2_detail_footer *out);
 
-/* ---- one thread's files ---------------------------------------------------
- */
+/* ---- one thread's files ------------------------------------------------ */
 
 /* A disagreement found while opening a file: between the header, the
 ** footer and the file's size. Rows are still readable (see the rules at
@@ -202,7 +201,8 @@ typedef struct atf_v2_index_file {
 **   (size - 64) / 32 rounded down, a partial record after them is a torn
 **   tail (torn_bytes);
 ** - a header thread_id other than SLOT: a note.
-** More than 2^32 - 1 records is ATF_ERR_RANGE (rowids hold 32 bits). */
+** More than 2^32 records is ATF_ERR_RANGE (a rowid holds the record number
+** in 32 bits). */
 atf_status atf_v2_index_file_init(const atf_map *map, uint32_t slot,
                                   atf_v2_index_file *out, atf_error *err);
 
