@@ -9,6 +9,11 @@ thread, no signal), hand-made framing edge cases, manifests and their
 variants, and single Event bodies that exercise each wire rule the reader
 follows (unknown fields, groups, merges, oneof switches, map entries without
 key or value, wrong wire types, NUL and non-UTF-8 strings, long varints).
+For ATF v2: the tracer's three fixture sessions (tests/fixtures/atf2), their
+index files laid end to end (fuzz_v2_index splits its input before each
+"ATI2"), detail files (whole, cut, of mixed record lengths, with a length
+below the header), generated traces (twins, crashed and cut) and manifests
+with their variants.
 The output is deterministic; the corpora are committed, so this runs only
 when the seeds should change.
 """
@@ -21,6 +26,13 @@ import tempfile
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                        "tests", "fixtures", "ada_traces",
                        "session_20251125_170812", "pid_4242")
+ATF2 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                    "tests", "fixtures", "atf2")
+V2_TRACES = {
+    "small": os.path.join(ATF2, "session_20261129_210031", "pid_48213"),
+    "crashed": os.path.join(ATF2, "session_20261129_210032", "pid_48377"),
+    "empty": os.path.join(ATF2, "session_20261129_210033", "pid_48502"),
+}
 
 
 # ---- protobuf wire encoding ---------------------------------------------
@@ -297,12 +309,101 @@ def manifests(fixture_manifest):
     }
 
 
+def slurp(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def v2_thread_files(trace, name):
+    """The NAME files (index.atf, detail.atf) of TRACE's threads by slot."""
+    slots = sorted(int(d[7:]) for d in os.listdir(trace)
+                   if d.startswith("thread_") and d[7:].isdigit())
+    out = []
+    for slot in slots:
+        p = os.path.join(trace, "thread_%d" % slot, name)
+        if os.path.exists(p):
+            out.append(slurp(p))
+    return out
+
+
+def v2_detail_record(length, index_seq, ts, stack_size):
+    payload = bytearray(516)
+    payload[0:8] = ts.to_bytes(8, "little")
+    payload[248:252] = stack_size.to_bytes(4, "little")
+    head = (length.to_bytes(4, "little") + b"\x03\x00\x00\x00" +
+            index_seq.to_bytes(4, "little") + b"\x00" * 4 +
+            ts.to_bytes(8, "little"))
+    body = bytes(payload) + b"\x00" * max(0, length - 540)
+    return (head + body)[:length]
+
+
+def v2_seeds(atf_gen, tmp):
+    """target -> {name: bytes} for the three v2 fuzz targets."""
+    index, detail, manifest = {}, {}, {}
+    traces = dict(V2_TRACES)
+    runs = {
+        "gen_twins": ["--seed", "7", "--events", "120", "--threads", "2",
+                      "--v2-twins"],
+        "gen_crashed_torn": ["--seed", "8", "--events", "90", "--threads",
+                             "3", "--no-manifest", "--tear", "5"],
+        "gen_calls_only": ["--seed", "9", "--events", "40", "--threads", "1",
+                           "--v2-detail", "calls", "--stack-max", "64"],
+    }
+    for name, args in runs.items():
+        d = os.path.join(tmp, "v2_" + name)
+        subprocess.run([atf_gen, "--format", "v2"] + args + [d], check=True,
+                       stdout=subprocess.DEVNULL)
+        traces[name] = d
+    for name, trace in traces.items():
+        files = v2_thread_files(trace, "index.atf")
+        index[name + "_all"] = b"".join(files)
+        for i, data in enumerate(v2_thread_files(trace, "detail.atf")):
+            detail["%s_%d" % (name, i)] = data
+        mpath = os.path.join(trace, "manifest.json")
+        if os.path.exists(mpath):
+            manifest[name] = slurp(mpath)
+    small_1 = slurp(os.path.join(V2_TRACES["small"], "thread_1", "index.atf"))
+    index["small_thread_1"] = small_1
+    index["torn_header"] = small_1[:40]
+    index["footer_count_wrong"] = (small_1[:28] + b"\x07\x00\x00\x00" +
+                                   small_1[32:])
+    index["big_endian_byte"] = small_1[:4] + b"\x02" + small_1[5:]
+    index["footer_gone"] = small_1[:-20]
+    head = slurp(os.path.join(V2_TRACES["crashed"], "thread_1",
+                              "detail.atf"))[:64]
+    mixed = [v2_detail_record(n, i, 1000 + i, s) for i, (n, s) in
+             enumerate([(540, 128), (300, 0), (1000, 200), (24, 0),
+                        (540, 40), (252 + 24, 128)])]
+    detail["mixed_lengths"] = head + b"".join(mixed)
+    detail["length_below_header"] = (head + mixed[0] +
+                                     b"\x0a\x00\x00\x00" + mixed[1][4:])
+    detail["cut_in_record"] = head + mixed[0] + mixed[1][:100]
+    small_m = manifest["small"].decode()
+    manifest["u64_edges"] = (
+        b'{"threads": [{"id": 2147483647, "has_detail": false}], '
+        b'"time_start_ns": 18446744073709551615, "format_version": "2.1", '
+        b'"modules": [{"module_id": 4294967295, "path": "/m", '
+        b'"base_address": "0xFFFFFFFFFFFFFFFF", "size": 0}], '
+        b'"symbols": [{"function_id": "0xffffffffffffffff", "module_id": 1, '
+        b'"symbol_index": 2, "name": "a\\"b"}]}')
+    manifest["unknown_keys"] = small_m.replace(
+        '"clock_type": 1,', '"clock_type": 1, "x": {"y": [1, -2, 3.5e2]},'
+    ).encode()
+    manifest["duplicate_ids"] = small_m.replace(
+        "0x435c367500000004", "0x435c367500000005").encode()
+    manifest["thread_twice"] = small_m.replace('"id": 2', '"id": 1').encode()
+    manifest["truncated"] = manifest["small"][:100]
+    return {"fuzz_v2_index": index, "fuzz_v2_detail": detail,
+            "fuzz_v2_manifest": manifest}
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     atf_gen, out = sys.argv[1], sys.argv[2]
     dirs = {t: os.path.join(out, t) for t in
-            ("fuzz_events", "fuzz_sql", "fuzz_manifest", "fuzz_differential")}
+            ("fuzz_events", "fuzz_sql", "fuzz_manifest", "fuzz_differential",
+             "fuzz_v2_index", "fuzz_v2_detail", "fuzz_v2_manifest")}
     for d in dirs.values():
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -314,6 +415,10 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         gen = generated_traces(atf_gen, tmp)
+        v2 = v2_seeds(atf_gen, tmp)
+    for target, seeds in v2.items():
+        for name, data in seeds.items():
+            write(os.path.join(dirs[target], name), data)
 
     traces = {"fixture": fixture_events}
     traces.update({k: v[0] for k, v in gen.items()})

@@ -44,6 +44,8 @@ typedef enum atf_status {
   ATF_ERR_JSON,        /* trace.json is not JSON (RFC 8259) */
   ATF_ERR_MANIFEST,    /* trace.json lacks a required key or has a wrong type */
   ATF_ERR_INTERRUPTED, /* a long pass stopped because its caller asked */
+  ATF_ERR_FORMAT,      /* a file is not what its place says (ATF v2: magic,
+                          endianness, version, sizes), or a path is no trace */
 } atf_status;
 
 /* "No byte offset applies" in atf_error.offset. */
@@ -826,4 +828,10 @@ atf_status atf_manifest_duration_ns(const atf_manifest *m, uint64_t *out,
 #ifdef __cplusplus
 }
 #endif
+
+/* ---- ATF v2 ------------------------------------------------------------ */
+/* Per-thread index.atf/detail.atf files and manifest.json, format
+** detection and the v2 check: see atf_v2.h. */
+#include "atf_v2.h"
+
 #endif /* ATF_READER_H */

@@ -50,6 +50,7 @@ const char *atf_status_name(atf_status status) {
   case ATF_ERR_JSON: return "malformed JSON";
   case ATF_ERR_MANIFEST: return "invalid manifest";
   case ATF_ERR_INTERRUPTED: return "interrupted";
+  case ATF_ERR_FORMAT: return "wrong format";
   }
   return "unknown status";
 }

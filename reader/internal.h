@@ -103,4 +103,20 @@ static inline int atf_stopped(const atf_interrupt *stop, uint64_t records,
 /* malloc'd copy of S, or NULL when out of memory. */
 char *atf_strdup(const char *s);
 
+/* Little-endian integers at P (ATF v2 is packed little-endian: fields sit
+** at offsets that are not multiples of their size). */
+static inline uint16_t atf_le16(const uint8_t *p) {
+  return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
+}
+static inline uint32_t atf_le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+static inline uint64_t atf_le64(const uint8_t *p) {
+  return (uint64_t)atf_le32(p) | (uint64_t)atf_le32(p + 4) << 32;
+}
+
+/* "DIR/NAME", malloc'd; NULL when out of memory. */
+char *atf_path_join(const char *dir, const char *name);
+
 #endif

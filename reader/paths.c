@@ -60,6 +60,19 @@ atf_status atf_trace_paths_resolve(const char *path, atf_trace_paths *out,
   return ATF_OK;
 }
 
+char *atf_path_join(const char *dir, const char *name) {
+  size_t d = strlen(dir), n = strlen(name);
+  char *s;
+  while (d > 0 && dir[d - 1] == '/') /* "a/" + "b" is "a/b"; "/" + "b" */
+    d--;                             /* is "/b" */
+  s = malloc(d + 1 + n + 1);
+  if (!s) return NULL;
+  memcpy(s, dir, d);
+  s[d] = '/';
+  memcpy(s + d + 1, name, n + 1);
+  return s;
+}
+
 void atf_trace_paths_free(atf_trace_paths *paths) {
   free(paths->events_path);
   free(paths->manifest_path);

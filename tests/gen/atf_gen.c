@@ -196,6 +196,8 @@ struct atf_gen {
   int64_t *skew_ns;
   uint64_t open_frames;
 
+  atf_gen_event_info info; /* of the last event made */
+
   /* The protobuf-c structs every event is built in. */
   Event event;
   Google__Protobuf__Timestamp timestamp;
@@ -222,6 +224,7 @@ void atf_gen_options_default(atf_gen_options *o) {
   o->threads = 4;
   o->with_signal = 1;
   o->corrupt_record = -1;
+  o->stack_max = STACK_COPY_MAX;
 }
 
 static void format_uuid(uint64_t *rng, char out[37]) {
@@ -275,6 +278,11 @@ static int options_valid(const atf_gen_options *o) {
             o->stop_open     ? "a call or the signal"
             : o->with_signal ? "the signal, trace_end"
                              : "trace_end");
+    return 0;
+  }
+  if (o->stack_max > STACK_COPY_MAX) {
+    fprintf(stderr, "atf_gen: stack_max %" PRIu32 ": at most %d bytes\n",
+            o->stack_max, STACK_COPY_MAX);
     return 0;
   }
   if (o->threads < 1 || o->threads > 10000) {
@@ -402,6 +410,9 @@ static void set_header(atf_gen *g, uint32_t t) {
   ts = g->clock_ns + g->skew_ns[t];
   g->event.event_id = g->ordinal + 1;
   g->event.thread_id = (int32_t)(g->manifest.pid + t);
+  g->info.thread = t;
+  g->info.symbol = 0;
+  g->info.call_depth = 0;
   g->timestamp.seconds = ts / 1000000000;
   g->timestamp.nanos = (int32_t)(ts % 1000000000);
   /* protobuf-c leaves out a NULL message: an event without a timestamp. */
@@ -448,6 +459,8 @@ static void make_call(atf_gen *g, uint32_t t) {
   frames[d].symbol = sym;
   g->depth[t] = d + 1;
   g->open_frames++;
+  g->info.symbol = sym;
+  g->info.call_depth = d + 1;
 
   g->call.symbol = (char *)symbols[sym].name;
   g->call.address = symbol_address(sym);
@@ -459,8 +472,8 @@ static void make_call(atf_gen *g, uint32_t t) {
   ** average record near 185 bytes, as benchmarks assume. */
   r = below(&g->rng, 100);
   len = r < 5    ? 0
-        : r < 50 ? STACK_COPY_MAX
-                 : below(&g->rng, STACK_COPY_MAX + 1);
+        : r < 50 ? g->opt.stack_max
+                 : below(&g->rng, (uint64_t)g->opt.stack_max + 1);
   for (uint64_t i = 0; i < len; i += 8) {
     uint64_t word = splitmix64(&g->rng);
     size_t n = len - i < 8 ? (size_t)(len - i) : 8;
@@ -485,6 +498,9 @@ static void make_return(atf_gen *g, uint32_t t) {
   sym = frames[k].symbol;
   g->depth[t] = k;
   g->open_frames -= d - k;
+  g->info.symbol = sym;
+  g->info.call_depth = k + 1; /* a return carries the depth of the call it
+                                 closes (v2) */
   g->ret.symbol = (char *)symbols[sym].name;
   g->ret.address = symbol_address(sym);
   maybe_anonymous(g, &g->ret.symbol, &g->ret.address, k == d - 1);
@@ -586,10 +602,27 @@ const Event *atf_gen_next(atf_gen *g) {
   return &g->event;
 }
 
+void atf_gen_last_info(const atf_gen *g, atf_gen_event_info *info) {
+  *info = g->info;
+}
+
+int64_t atf_gen_pid(const atf_gen *g) { return g->manifest.pid; }
+
+const char *atf_gen_module_uuid(const atf_gen *g, int i) {
+  return g->manifest.modules[i & 1];
+}
+
+size_t atf_gen_symbol_count(void) { return SYMBOL_COUNT; }
+
+const char *atf_gen_symbol_name(size_t i) { return symbols[i].name; }
+
+int atf_gen_symbol_region(size_t i) { return symbols[i].region; }
+
+uint64_t atf_gen_symbol_address(size_t i) { return symbol_address(i); }
+
 /* ---- files -------------------------------------------------------------- */
 
-/* mkdir -p: every missing component of PATH. */
-static int make_dirs(const char *path) {
+int atf_gen_make_dirs(const char *path) {
   char *copy;
   int rc = 0;
   if (path[0] == '\0') {
@@ -691,7 +724,7 @@ int atf_gen_write(const char *dir, const atf_gen_options *o, uint64_t **offsets,
   if (n) *n = 0;
   g = atf_gen_new(o);
   if (!g) return -1;
-  if (make_dirs(dir) != 0) {
+  if (atf_gen_make_dirs(dir) != 0) {
     fprintf(stderr, "atf_gen: cannot create directory %s: %s\n", dir,
             strerror(errno));
     goto done;

@@ -71,9 +71,24 @@ typedef struct atf_gen_options {
                                   and returns, the last of them one call on
                                   each thread (every thread stops inside a
                                   call), then the signal if with_signal */
+  uint32_t stack_max;     /* bytes of the widest stack copy, 0..256 (default
+                             256); 128 makes every stack fit ATF v2's window.
+                             With 256 the bytes are those of earlier versions */
+  /* ATF v2 only (atf_gen_write_v2): */
+  int v2_detail; /* ATF_GEN_V2_DETAIL_*: which events get a detail
+                    record (default all) */
+  int v2_twins;  /* every event twice, as a real session with the
+                    detail lane on (see atf_gen_write_v2) */
 } atf_gen_options;
 
-/* Seed 1, 1000 events, 4 threads, signal on, the rest off. */
+enum {
+  ATF_GEN_V2_DETAIL_ALL = 0, /* calls and returns */
+  ATF_GEN_V2_DETAIL_CALLS,   /* calls only */
+  ATF_GEN_V2_DETAIL_NONE
+};
+
+/* Seed 1, 1000 events, 4 threads, signal on, 256-byte stacks, the rest
+** off. */
 void atf_gen_options_default(atf_gen_options *o);
 
 /* Streaming state: produces the events one at a time. */
@@ -90,6 +105,27 @@ const Event *atf_gen_next(atf_gen *g);
 
 void atf_gen_free(atf_gen *g);
 
+/* What the generator knows of the event atf_gen_next returned last. */
+typedef struct atf_gen_event_info {
+  uint32_t thread;     /* 0 .. threads-1 (its thread_id is pid + thread) */
+  uint32_t symbol;     /* call, return: index in the symbol table below */
+  uint32_t call_depth; /* call, return: the depth after entering the call
+                          (outermost 1); a return carries its call's */
+} atf_gen_event_info;
+void atf_gen_last_info(const atf_gen *g, atf_gen_event_info *info);
+
+/* The traced process's pid (thread ids are pid + 0 ..), and the UUIDs of
+** trace.json's two modules (I = 0, 1). */
+int64_t atf_gen_pid(const atf_gen *g);
+const char *atf_gen_module_uuid(const atf_gen *g, int i);
+
+/* The generator's symbol table: names, the region each lies in (0: the
+** executable, 1: libc, 2: the kernel) and their addresses. */
+size_t atf_gen_symbol_count(void);
+const char *atf_gen_symbol_name(size_t i);
+int atf_gen_symbol_region(size_t i);
+uint64_t atf_gen_symbol_address(size_t i);
+
 /* Writes DIR/events.bin, and DIR/trace.json unless O->without_manifest (an
 ** existing one is removed then), creating DIR as mkdir -p does. Returns 0, or
 ** -1 with a message on stderr. When OFFSETS is non-NULL, *OFFSETS receives a
@@ -97,6 +133,58 @@ void atf_gen_free(atf_gen *g);
 ** record included) and *N their count, which is O->events. */
 int atf_gen_write(const char *dir, const atf_gen_options *o, uint64_t **offsets,
                   uint64_t *n);
+
+/* mkdir -p PATH: 0, or -1 with errno set. */
+int atf_gen_make_dirs(const char *path);
+
+/* ---- ATF v2 ---------------------------------------------------------------
+** atf_gen_write_v2 writes the same seeded events as atf_gen_write, laid out
+** as the ADA tracer's ATF v2 writer lays out its files
+** (tests/fixtures/atf2/README.md), so that a test can ask both formats the
+** same question. The mapping:
+** - function_call -> a CALL index record, function_return -> RETURN, in the
+**   v4 stream's order within each thread. trace_start, trace_end and
+**   signal_delivery have no v2 record: they are dropped (stats.dropped).
+** - v4 thread id pid + t -> slot t (thread_<t>/, the records' thread_id);
+**   a thread gets its files at its first call or return, as the drain
+**   makes a writer at a thread's first event. The OS thread id (pid + t)
+**   goes into the detail records' payload.
+** - symbols -> function ids module_id << 32 | symbol_index: module_id is the
+**   tracer's FNV-1a 32 of the module path (the executable
+**   /opt/ada/bin/sample-server, 0x601bb9ab; libc
+**   /usr/lib/x86_64-linux-gnu/libc.so.6, 0x83239999; [kernel.kallsyms],
+**   0xc4ce16ae: two module ids >= 2^31, so function ids >= 2^63 occur);
+**   symbol_index counts from 1 per module in the generator's table order;
+**   manifest.json carries the table (modules with base address, size and
+**   uuid; symbols in a seeded order, as the tracer's hash map has them).
+** - call_depth: a call's depth after entering it (the outermost 1); a
+**   return carries its call's.
+** - detail records (v2_detail): a call's rdi, rsi, rdx, rcx, r8, r9 go to
+**   x_regs[0..5] by name; rbp (x_regs[6], fp) and rsp (x_regs[7], sp),
+**   which v4 events lack, are drawn from their own seeded stream; the first
+**   min(stack length, 128) bytes of the stack copy are the window (with
+**   stack_max 128 it is the whole copy). A return's rax goes to x_regs[0]
+**   and an rsp to sp, stack_size 0. Every record is 540 bytes.
+** - v2_twins: every event twice, as the drain writes a thread's index lane
+**   and then its detail lane: per thread, batches of 8 events, first
+**   without detail, then those with detail again with a timestamp 40 to 399
+**   ns later, so timestamps go backwards in each file between batches.
+** - without_manifest: an unfinalized (crashed) trace: placeholder headers,
+**   no footers, no manifest.json. tear_bytes (under 32, only then): the
+**   last index record written is cut by that many bytes.
+** - threads <= 64 (the tracer's slots); corrupt_record is not for v2.
+** DIR is created as mkdir -p does; thread_0 .. thread_63 already there are
+** replaced. Returns 0, or -1 with a message on stderr. */
+typedef struct atf_gen_v2_stats {
+  uint64_t records;   /* index records written (before a tear) */
+  uint64_t details;   /* detail records */
+  uint32_t threads;   /* thread directories */
+  uint64_t dropped;   /* v4 events with no v2 record */
+  uint32_t last_slot; /* the slot of the last index record written */
+} atf_gen_v2_stats;
+
+int atf_gen_write_v2(const char *dir, const atf_gen_options *o,
+                     atf_gen_v2_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,8 @@
 /*
 ** atf_gen_main.c - atf-gen, the command line front of the trace generator:
-** writes a deterministic ATF v4 trace (events.bin, trace.json) into a
-** directory, for tests, demos and benchmarks.
+** writes a deterministic ATF v4 trace (events.bin, trace.json), or the same
+** events as an ATF v2 trace (thread_<n>/index.atf, detail.atf,
+** manifest.json), into a directory, for tests, demos and benchmarks.
 */
 #define _POSIX_C_SOURCE 200809L
 
@@ -18,16 +19,30 @@
 static void usage(FILE *out) {
   fputs("usage: atf-gen [options] OUTDIR\n"
         "Writes a deterministic ATF v4 trace: OUTDIR/events.bin and "
-        "OUTDIR/trace.json.\n"
+        "OUTDIR/trace.json;\n"
+        "with --format v2 the same events as an ATF v2 trace: "
+        "OUTDIR/thread_<n>/index.atf,\n"
+        "detail.atf and OUTDIR/manifest.json (see tests/gen/atf_gen.h).\n"
         "\n"
+        "  --format F     v4 (default) or v2\n"
         "  --seed N       PRNG seed; the same seed gives the same bytes "
         "(default 1)\n"
         "  --events N     total events, trace_start and trace_end included "
         "(default 1000)\n"
         "  --threads N    threads the calls are spread over (default 4)\n"
         "  --no-signal    no SIGSEGV before trace_end; exit code 0\n"
-        "  --no-manifest  leave out trace.json, as for a crashed trace\n"
-        "  --tear N       cut N bytes off the end of the last record\n"
+        "  --no-manifest  leave out trace.json, as for a crashed trace (v2: "
+        "no\n"
+        "                 manifest.json, placeholder headers, no footers)\n"
+        "  --tear N       cut N bytes off the end of the last record (v2: of "
+        "the last\n"
+        "                 index record, N < 32, with --no-manifest)\n"
+        "  --stack-max N  widest stack copy in bytes, 0..256 (default 256; "
+        "128 fits v2)\n"
+        "  --v2-detail W  which v2 events get a detail record: all (default), "
+        "calls, none\n"
+        "  --v2-twins     v2: every event twice, as a real session with the "
+        "detail lane on\n"
         "  --corrupt I    damage the body of record I (0-based) so that it is "
         "no valid\n"
         "                 protobuf message; its length prefix stays right\n"
@@ -92,6 +107,7 @@ static uint32_t *u32_option(atf_gen_options *o, const char *arg) {
 int main(int argc, char **argv) {
   atf_gen_options o;
   const char *outdir = NULL;
+  int v2 = 0;
   atf_gen_options_default(&o);
 
   for (int i = 1; i < argc; i++) {
@@ -125,9 +141,36 @@ int main(int argc, char **argv) {
       *field = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
       continue;
     }
+    if (strcmp(arg, "--v2-twins") == 0) {
+      o.v2_twins = 1;
+      continue;
+    }
+    if (strcmp(arg, "--format") == 0 || strcmp(arg, "--v2-detail") == 0) {
+      const char *v = i + 1 < argc ? argv[i + 1] : "";
+      int ok = 1;
+      if (strcmp(arg, "--format") == 0 && strcmp(v, "v4") == 0)
+        v2 = 0;
+      else if (strcmp(arg, "--format") == 0 && strcmp(v, "v2") == 0)
+        v2 = 1;
+      else if (strcmp(arg, "--v2-detail") == 0 && strcmp(v, "all") == 0)
+        o.v2_detail = ATF_GEN_V2_DETAIL_ALL;
+      else if (strcmp(arg, "--v2-detail") == 0 && strcmp(v, "calls") == 0)
+        o.v2_detail = ATF_GEN_V2_DETAIL_CALLS;
+      else if (strcmp(arg, "--v2-detail") == 0 && strcmp(v, "none") == 0)
+        o.v2_detail = ATF_GEN_V2_DETAIL_NONE;
+      else
+        ok = 0;
+      if (!ok) {
+        fprintf(stderr, "atf-gen: %s '%s': not a choice it has\n", arg, v);
+        usage(stderr);
+        return 2;
+      }
+      i++;
+      continue;
+    }
     if (strcmp(arg, "--seed") == 0 || strcmp(arg, "--events") == 0 ||
         strcmp(arg, "--threads") == 0 || strcmp(arg, "--tear") == 0 ||
-        strcmp(arg, "--corrupt") == 0) {
+        strcmp(arg, "--corrupt") == 0 || strcmp(arg, "--stack-max") == 0) {
       if (i + 1 >= argc || !parse_u64(argv[i + 1], &v)) {
         fprintf(stderr, "atf-gen: %s needs a non-negative integer\n", arg);
         usage(stderr);
@@ -143,6 +186,8 @@ int main(int argc, char **argv) {
         o.threads = (uint32_t)v;
       } else if (strcmp(arg, "--tear") == 0) {
         o.tear_bytes = v;
+      } else if (strcmp(arg, "--stack-max") == 0) {
+        o.stack_max = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
       } else {
         o.corrupt_record = v > INT64_MAX ? INT64_MAX : (int64_t)v;
       }
@@ -171,6 +216,18 @@ int main(int argc, char **argv) {
   atf_gen *probe = atf_gen_new(&o);
   if (!probe) return 2;
   atf_gen_free(probe);
+
+  if (v2) {
+    atf_gen_v2_stats st;
+    if (atf_gen_write_v2(outdir, &o, &st) != 0) return 1;
+    printf("atf-gen: %s: ATF v2, %" PRIu64 " index records, %" PRIu64
+           " detail records, %" PRIu32 " threads (seed %" PRIu64 ", %" PRIu64
+           " v4 events without a v2 record%s%s)\n",
+           outdir, st.records, st.details, st.threads, o.seed, st.dropped,
+           o.without_manifest ? ", unfinalized" : "",
+           o.v2_twins ? ", twins" : "");
+    return 0;
+  }
 
   uint64_t records = 0;
   if (atf_gen_write(outdir, &o, NULL, &records) != 0) return 1;
