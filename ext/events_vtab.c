@@ -213,8 +213,28 @@ static void choose_constraints(sqlite3_index_info *info, int *chosen) {
 ** applied before that filter loses rows (check-in 72c8ed9698dd2aad,
 ** 2024-04-26, fixed it; test/bestindexC.test 3.x). SQLite stops reading
 ** after LIMIT rows by itself anyway; what the table adds is OFFSET's jump.
+**
+** A row-value inequality such as `(ts, size) > (?, ?)` reaches xBestIndex
+** as `ts >= ?` (< as <=), and SQLite re-checks the whole row value after
+** xFilter whatever omit says, yet still counts the term as used and offers
+** LIMIT (seen on 3.53.2, where.c allocateIndexInfo's mNoOmit). Such a term
+** cannot be told from a plain `ts >= ?` except that its right side, a
+** vector, has no value: so a <= or >= whose value is unknown (a vector, a
+** parameter, an expression) keeps LIMIT and OFFSET with SQLite.
 */
-static int limit_is_safe(const sqlite3_index_info *info, const int *chosen) {
+static int may_be_row_value(sqlite3_index_info *info, int i) {
+  unsigned char op = info->aConstraint[i].op;
+  if (op != SQLITE_INDEX_CONSTRAINT_LE && op != SQLITE_INDEX_CONSTRAINT_GE)
+    return 0;
+#if SQLITE_VERSION_NUMBER >= 3038000
+  sqlite3_value *v = NULL;
+  return !(sqlite3_vtab_rhs_value(info, i, &v) == SQLITE_OK && v);
+#else
+  return 1;
+#endif
+}
+
+static int limit_is_safe(sqlite3_index_info *info, const int *chosen) {
   if (sqlite3_libversion_number() < 3046000) return 0;
   if (info->nOrderBy > 0 && !info->orderByConsumed) return 0;
   for (int i = 0; i < info->nConstraint; i++) {
@@ -225,6 +245,7 @@ static int limit_is_safe(const sqlite3_index_info *info, const int *chosen) {
     if (s < 0 && !(info->aConstraintUsage[i].argvIndex > 0 &&
                    info->aConstraintUsage[i].omit))
       return 0;
+    if (may_be_row_value(info, i)) return 0;
   }
   return 1;
 }
