@@ -33,6 +33,8 @@
 **   status             TEXT     'returned', 'unwound', 'open'
 **   argument_registers TEXT     the call's registers, JSON (as atf_events)
 **   return_registers   TEXT     its return's; NULL unless returned
+**   function_id        INTEGER  ATF v2: the call's function id (NULL over v4)
+**   call_depth         INTEGER  ATF v2: its depth as recorded (outermost 1)
 **   trace, options     HIDDEN   the arguments
 **
 ** Row order: a call's row comes when it closes, in file order of the
@@ -45,7 +47,6 @@
 #include <string.h>
 
 #include "calls_vtab.h"
-#include "events_row.h"
 #include "values.h"
 #include "vtab.h"
 #include "walk_query.h"
@@ -67,6 +68,8 @@ enum {
   C_STATUS,
   C_ARGUMENT_REGISTERS,
   C_RETURN_REGISTERS,
+  C_FUNCTION_ID, /* ATF v2 */
+  C_CALL_DEPTH,  /* ATF v2: as recorded (outermost 1) */
   C_TRACE,
   C_OPTIONS
 };
@@ -76,7 +79,8 @@ static const char SCHEMA[] =
     "depth INTEGER, parent_offset INTEGER, symbol TEXT, address INTEGER, "
     "ts INTEGER, end_ts INTEGER, dur INTEGER, self_dur INTEGER, "
     "children INTEGER, status TEXT, argument_registers TEXT, "
-    "return_registers TEXT, trace HIDDEN, options HIDDEN)";
+    "return_registers TEXT, function_id INTEGER, call_depth INTEGER, "
+    "trace HIDDEN, options HIDDEN)";
 
 /*
 ** The plan: idxNum's low VTAB_ARG_BITS are the arguments'; above them:
@@ -102,7 +106,6 @@ typedef struct calls_cursor {
   int_range ts;        /* the window */
   uint64_t window_end; /* past this offset no call starts in the window */
   uint64_t pending;    /* calls of the window still open */
-  events_row row;      /* a call or return record, for its registers */
 } calls_cursor;
 
 /* ---- xBestIndex -------------------------------------------------------- */
@@ -177,10 +180,9 @@ static int calls_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
 
 static void calls_reset(vtab_cursor *base, int closing) {
   calls_cursor *c = (calls_cursor *)base;
-  walk_query_end(&c->q, base);
+  walk_query_end(&c->q, base, closing);
   sqlite3_free(c->targets);
   c->targets = NULL;
-  if (closing) events_row_free(&c->row);
 }
 
 static int reader_error(calls_cursor *c, const atf_error *err) {
@@ -192,6 +194,15 @@ static int reader_error(calls_cursor *c, const atf_error *err) {
 static int target_call(calls_cursor *c, sqlite3_int64 t, int32_t *thread,
                        int *rc) {
   const atf_map *map = &c->q.entry->map;
+  if (c->q.entry->format == ATF_FORMAT_V2) { /* a rowid */
+    atf_v2_event ev;
+    *rc = SQLITE_OK;
+    if (t < 0 || atf_v2_event_by_rowid(&c->q.entry->v2, (uint64_t)t, &ev,
+                                       NULL) != ATF_OK)
+      return 0;
+    *thread = (int32_t)ev.thread_id;
+    return ev.kind == ATF_V2_CALL && walk_query_wants(&c->q, *thread);
+  }
   atf_interrupt stop = vtab_interrupt(&c->base);
   const atf_index *index;
   atf_error err;
@@ -332,7 +343,8 @@ static int start_window(calls_cursor *c) {
   if (rc != SQLITE_OK) return rc;
   atf_pairing_hook(atf_walker_pairing(c->q.walker), window_push, c);
   c->window_end = UINT64_MAX;
-  if (c->q.skip_corrupt) return SQLITE_OK;
+  if (c->q.skip_corrupt || c->q.entry->format == ATF_FORMAT_V2)
+    return SQLITE_OK; /* the whole walk, filtered */
   if (trace_entry_index(c->q.entry, 1, &stop, &index, &err) != ATF_OK)
     return reader_error(c, &err);
   for (first = 0; first < index->n_blocks; first++)
@@ -362,7 +374,6 @@ static int start_window(calls_cursor *c) {
 static int calls_filter(sqlite3_vtab_cursor *base, int idx_num,
                         const char *idx_str, int argc, sqlite3_value **argv) {
   calls_cursor *c = (calls_cursor *)base;
-  sqlite3_vtab *vtab = base->pVtab;
   unsigned options;
   int a, rc, match;
   (void)idx_str;
@@ -370,9 +381,6 @@ static int calls_filter(sqlite3_vtab_cursor *base, int idx_num,
   calls_reset(&c->base, 0);
   c->base.eof = 1;
   c->n_targets = c->next_target = 0;
-  c->row.stats = &c->q.stats;
-  c->row.length_limit =
-      sqlite3_limit(((atf_vtab *)vtab)->db, SQLITE_LIMIT_LENGTH, -1);
   rc = vtab_filter_args(&c->base, idx_num, argv, &a, &match);
   if (rc != SQLITE_OK || !match) return rc;
   argv += a;
@@ -404,19 +412,6 @@ static int calls_filter(sqlite3_vtab_cursor *base, int idx_num,
   return calls_next(base);
 }
 
-/* The registers of the record at OFFSET, as atf_events renders them. */
-static int result_registers(calls_cursor *c, sqlite3_context *ctx,
-                            uint64_t offset) {
-  atf_record rec;
-  atf_error err;
-  if (atf_record_at(&c->q.entry->map, offset, &rec, &err) != ATF_OK) {
-    sqlite3_result_error(ctx, err.message, -1);
-    return SQLITE_ERROR;
-  }
-  events_row_start(&c->row, &rec);
-  return events_row_column(&c->row, ctx, COL_REGISTERS);
-}
-
 static void result_known(sqlite3_context *ctx, int known, int64_t v) {
   if (known) sqlite3_result_int64(ctx, v);
 }
@@ -435,8 +430,20 @@ static int calls_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
   case C_THREAD_ID: sqlite3_result_int64(ctx, k->thread_id); break;
   case C_DEPTH: sqlite3_result_int64(ctx, (sqlite3_int64)k->depth); break;
   case C_PARENT_OFFSET: result_offset(ctx, k->parent_offset); break;
-  case C_SYMBOL: vtab_result_text(ctx, k->symbol); break;
-  case C_ADDRESS: sqlite3_result_int64(ctx, (sqlite3_int64)k->address); break;
+  case C_SYMBOL:
+    if (!k->symbol_unknown) vtab_result_text(ctx, k->symbol);
+    break;
+  case C_ADDRESS:
+    if (!k->has_function_id) /* v2 records a function id instead */
+      sqlite3_result_int64(ctx, (sqlite3_int64)k->address);
+    break;
+  case C_FUNCTION_ID:
+    if (k->has_function_id)
+      sqlite3_result_int64(ctx, (sqlite3_int64)k->function_id);
+    break;
+  case C_CALL_DEPTH:
+    if (k->has_function_id) sqlite3_result_int64(ctx, k->call_depth);
+    break;
   case C_TS: result_known(ctx, k->has_ts, k->ts); break;
   case C_END_TS: result_known(ctx, k->has_end_ts, k->end_ts); break;
   case C_DUR: result_known(ctx, k->has_dur, k->dur); break;
@@ -446,10 +453,12 @@ static int calls_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
     sqlite3_result_text(ctx, atf_call_status_name(k->status), -1,
                         SQLITE_STATIC);
     break;
-  case C_ARGUMENT_REGISTERS: return result_registers(c, ctx, k->offset);
+  case C_ARGUMENT_REGISTERS:
+    return walk_query_registers(&c->q, &c->base, ctx, k->detail_offset);
   case C_RETURN_REGISTERS:
     if (k->status == ATF_CALL_RETURNED)
-      return result_registers(c, ctx, k->return_offset);
+      return walk_query_registers(&c->q, &c->base, ctx,
+                                  k->return_detail_offset);
     break;
   default: vtab_result_arg(&c->base, ctx, column - C_TRACE); break;
   }

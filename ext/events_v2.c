@@ -139,6 +139,14 @@ int events_v2_column(events_v2 *s, sqlite3_context *ctx, int column) {
   return SQLITE_OK;
 }
 
+int events_v2_registers(events_v2 *s, atf_v2_trace *t, uint64_t rowid,
+                        sqlite3_context *ctx) {
+  s->trace = t;
+  s->have_detail = 0;
+  if (atf_v2_event_by_rowid(t, rowid, &s->ev, NULL) != ATF_OK) return SQLITE_OK;
+  return events_v2_column(s, ctx, COL_REGISTERS);
+}
+
 void events_v2_end(events_v2 *s, int closing) {
   if (s->merging) atf_v2_merge_free(&s->merge);
   s->merging = 0;

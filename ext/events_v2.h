@@ -45,8 +45,8 @@ typedef struct events_v2 {
   events_v2_order order;
   atf_v2_merge merge;
   int merging;
-  size_t thread;    /* EVENTS_V2_ROWID: the thread being read */
-  uint64_t seq;     /* ... and its next record */
+  size_t thread;                /* EVENTS_V2_ROWID: the thread being read */
+  uint64_t seq;                 /* ... and its next record */
   const sqlite3_int64 *targets; /* EVENTS_V2_TARGETS: sorted rowids */
   sqlite3_int64 n_targets, next_target;
   /* The current row. */
@@ -66,6 +66,10 @@ int events_v2_start(events_v2 *s, atf_v2_trace *t, events_v2_order order,
 int events_v2_next(events_v2 *s);
 /* xColumn for the visible columns. */
 int events_v2_column(events_v2 *s, sqlite3_context *ctx, int column);
+/* The registers column of the event ROWID of T, into CTX (for the call
+** tables: a call's or return's registers). */
+int events_v2_registers(events_v2 *s, atf_v2_trace *t, uint64_t rowid,
+                        sqlite3_context *ctx);
 /* Ends the read (keeps the JSON buffer unless CLOSING). */
 void events_v2_end(events_v2 *s, int closing);
 

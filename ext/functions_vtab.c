@@ -91,8 +91,7 @@ static int functions_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
 
 static void functions_reset(vtab_cursor *base, int closing) {
   functions_cursor *c = (functions_cursor *)base;
-  (void)closing;
-  walk_query_end(&c->q, base);
+  walk_query_end(&c->q, base, closing);
   atf_functions_free(c->fns);
   c->fns = NULL;
   c->n = c->i = 0;

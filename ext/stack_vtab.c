@@ -29,7 +29,6 @@
 */
 #include <string.h>
 
-#include "events_row.h"
 #include "stack_vtab.h"
 #include "values.h"
 #include "vtab.h"
@@ -59,7 +58,6 @@ typedef struct stack_cursor {
   int32_t thread;
   const atf_call *frames; /* the walker's stack for THREAD */
   size_t n, i;
-  events_row row; /* a call record, for its registers */
 } stack_cursor;
 
 /* xBestIndex: the arguments only (vtab_plan_args); without `at` the plan
@@ -75,10 +73,9 @@ static int stack_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
 
 static void stack_reset(vtab_cursor *base, int closing) {
   stack_cursor *c = (stack_cursor *)base;
-  walk_query_end(&c->q, base);
+  walk_query_end(&c->q, base, closing);
   c->frames = NULL;
   c->n = c->i = 0;
-  if (closing) events_row_free(&c->row);
 }
 
 /* Whether AT is the start of a record of the trace: the block index says
@@ -92,6 +89,15 @@ static int record_start(stack_cursor *c, uint64_t at, int32_t *thread) {
   atf_event ev;
   atf_iter it;
   uint64_t ordinal;
+  if (c->q.entry->format == ATF_FORMAT_V2) { /* a rowid */
+    atf_v2_event v2;
+    if (atf_v2_event_by_rowid(&c->q.entry->v2, at, &v2, &err) != ATF_OK)
+      return vtab_error(c->base.base.pVtab, SQLITE_ERROR,
+                        "%s: %llu is the rowid of no event", c->q.entry->v2.dir,
+                        (unsigned long long)at);
+    *thread = (int32_t)v2.thread_id;
+    return SQLITE_OK;
+  }
   if (trace_entry_index(c->q.entry, 0, &stop, &index, &err) != ATF_OK)
     return vtab_reader_error(c->base.base.pVtab, &err);
   atf_iter_init(&it, map);
@@ -126,9 +132,6 @@ static int stack_filter(sqlite3_vtab_cursor *base, int idx_num,
   (void)argc;
   stack_reset(&c->base, 0);
   c->base.eof = 1;
-  c->row.stats = &c->q.stats;
-  c->row.length_limit =
-      sqlite3_limit(((atf_vtab *)vtab)->db, SQLITE_LIMIT_LENGTH, -1);
   rc = vtab_filter_args(&c->base, idx_num, argv, &a, &match);
   if (rc != SQLITE_OK || !match) return rc;
   if (!c->base.args[1])
@@ -143,9 +146,12 @@ static int stack_filter(sqlite3_vtab_cursor *base, int idx_num,
       (rc = record_start(c, (uint64_t)at, &c->thread)) != SQLITE_OK ||
       (rc = walk_query_start(&c->q, &c->base, &c->thread, 1)) != SQLITE_OK)
     return rc;
-  if (trace_entry_calls(c->q.entry, &stop, &index, &calls, &err) != ATF_OK ||
-      atf_call_index_restore(calls, index, &c->q.entry->map, c->q.walker,
-                             (uint64_t)at, &from, &err) != ATF_OK ||
+  /* v4: from the call checkpoint before it; v2: from the start of the
+  ** thread's own file. */
+  if ((c->q.entry->format == ATF_FORMAT_V4 &&
+       (trace_entry_calls(c->q.entry, &stop, &index, &calls, &err) != ATF_OK ||
+        atf_call_index_restore(calls, index, &c->q.entry->map, c->q.walker,
+                               (uint64_t)at, &from, &err) != ATF_OK)) ||
       atf_walker_advance_to(c->q.walker, (uint64_t)at, &err) != ATF_OK)
     return vtab_reader_error(vtab, &err);
   c->n =
@@ -167,21 +173,18 @@ static int stack_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
   switch (column) {
   case S_DEPTH: sqlite3_result_int64(ctx, (sqlite3_int64)k->depth); break;
   case S_OFFSET: sqlite3_result_int64(ctx, (sqlite3_int64)k->offset); break;
-  case S_SYMBOL: vtab_result_text(ctx, k->symbol); break;
-  case S_ADDRESS: sqlite3_result_int64(ctx, (sqlite3_int64)k->address); break;
+  case S_SYMBOL:
+    if (!k->symbol_unknown) vtab_result_text(ctx, k->symbol);
+    break;
+  case S_ADDRESS:
+    if (!k->has_function_id)
+      sqlite3_result_int64(ctx, (sqlite3_int64)k->address);
+    break;
   case S_TS:
     if (k->has_ts) sqlite3_result_int64(ctx, k->ts);
     break;
-  case S_ARGUMENT_REGISTERS: {
-    atf_record rec;
-    atf_error err;
-    if (atf_record_at(&c->q.entry->map, k->offset, &rec, &err) != ATF_OK) {
-      sqlite3_result_error(ctx, err.message, -1);
-      return SQLITE_ERROR;
-    }
-    events_row_start(&c->row, &rec);
-    return events_row_column(&c->row, ctx, COL_REGISTERS);
-  }
+  case S_ARGUMENT_REGISTERS:
+    return walk_query_registers(&c->q, &c->base, ctx, k->detail_offset);
   case S_THREAD_ID: sqlite3_result_int64(ctx, k->thread_id); break;
   default: vtab_result_arg(&c->base, ctx, column - S_TRACE); break;
   }

@@ -75,8 +75,7 @@ static int threads_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
 
 static void threads_reset(vtab_cursor *base, int closing) {
   threads_cursor *c = (threads_cursor *)base;
-  (void)closing;
-  walk_query_end(&c->q, base);
+  walk_query_end(&c->q, base, closing);
   c->pairing = NULL;
   c->n = c->i = 0;
 }

@@ -75,7 +75,9 @@ int walk_query_start(walk_query *q, vtab_cursor *cur, const int32_t *threads,
   o.skip_corrupt = q->skip_corrupt;
   o.stop = vtab_interrupt(cur);
   walk_query_stop(q);
-  q->walker = atf_walker_new(&q->entry->map, &o);
+  q->walker = q->entry->format == ATF_FORMAT_V2
+                  ? atf_walker_new_v2(&q->entry->v2, &o)
+                  : atf_walker_new(&q->entry->map, &o);
   return q->walker ? SQLITE_OK : SQLITE_NOMEM;
 }
 
@@ -92,12 +94,33 @@ void walk_query_stop(walk_query *q) {
   q->walker = NULL;
 }
 
-void walk_query_end(walk_query *q, vtab_cursor *cur) {
+void walk_query_end(walk_query *q, vtab_cursor *cur, int closing) {
   walk_query_stop(q);
+  if (closing) {
+    events_row_free(&q->row);
+    events_v2_end(&q->v2, 1);
+  }
   stats_flush(&q->stats);
   if (q->entry) trace_cache_release(vtab_cache(cur), q->entry);
   q->entry = NULL;
   sqlite3_free(q->threads);
   q->threads = NULL;
   q->n_threads = 0;
+}
+
+int walk_query_registers(walk_query *q, vtab_cursor *cur, sqlite3_context *ctx,
+                         uint64_t key) {
+  atf_record rec;
+  atf_error err;
+  if (q->entry->format == ATF_FORMAT_V2)
+    return events_v2_registers(&q->v2, &q->entry->v2, key, ctx);
+  if (atf_record_at(&q->entry->map, key, &rec, &err) != ATF_OK) {
+    sqlite3_result_error(ctx, err.message, -1);
+    return SQLITE_ERROR;
+  }
+  q->row.stats = &q->stats;
+  q->row.length_limit =
+      sqlite3_limit(((atf_vtab *)cur->base.pVtab)->db, SQLITE_LIMIT_LENGTH, -1);
+  events_row_start(&q->row, &rec);
+  return events_row_column(&q->row, ctx, COL_REGISTERS);
 }

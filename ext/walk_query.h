@@ -2,11 +2,13 @@
 ** walk_query.h - what the tables over calls (atf_calls, atf_functions,
 ** atf_threads, atf_stack) share for one query: the trace held, the
 ** thread_id filter, the walker, its counters flushed to atf_stats when the
-** query ends.
+** query ends, and the registers of a call's or return's record.
 */
 #ifndef ATF_WALK_QUERY_H
 #define ATF_WALK_QUERY_H
 
+#include "events_row.h"
+#include "events_v2.h"
 #include "stats.h"
 #include "vtab.h"
 
@@ -17,6 +19,8 @@ typedef struct walk_query {
   size_t n_threads;
   int skip_corrupt;
   atf_stats stats;
+  events_row row; /* rendering registers (v4) */
+  events_v2 v2;   /* ... (v2) */
 } walk_query;
 
 /* The plan's bits for thread_id, the first above the arguments': */
@@ -48,7 +52,11 @@ int walk_query_start(walk_query *q, vtab_cursor *cur, const int32_t *threads,
 /* Frees the walker, its counters added to Q's. */
 void walk_query_stop(walk_query *q);
 /* Ends the query: the walker stopped, the counters flushed, the trace
-** released, the filter freed. */
-void walk_query_end(walk_query *q, vtab_cursor *cur);
+** released, the filter freed; CLOSING: the cursor's buffers freed too. */
+void walk_query_end(walk_query *q, vtab_cursor *cur, int closing);
+/* The registers of the record KEY (v4 byte offset, v2 rowid) of the trace
+** held, as atf_events renders its registers column, into CTX. */
+int walk_query_registers(walk_query *q, vtab_cursor *cur, sqlite3_context *ctx,
+                         uint64_t key);
 
 #endif

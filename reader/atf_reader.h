@@ -424,12 +424,20 @@ typedef struct atf_call {
   uint64_t offset;        /* of the call event */
   uint64_t return_offset; /* of its own return; ATF_NO_OFFSET unless
                              returned */
+  /* The records whose registers are the call's and its return's: the call
+  ** and return themselves, or (ATF v2) their twins holding the detail the
+  ** kept record lacks (see atf_walker_new_v2). */
+  uint64_t detail_offset, return_detail_offset;
   uint64_t parent_offset; /* the enclosing call; ATF_NO_OFFSET at depth 0 */
   uint64_t depth;         /* open calls below it on its thread */
   int32_t thread_id;
   atf_call_status status;
-  atf_bytes symbol; /* into the mapping */
+  atf_bytes symbol;   /* into the mapping (or the v2 manifest) */
+  int symbol_unknown; /* ATF v2: no symbol table names its function */
   uint64_t address;
+  int has_function_id; /* ATF v2: its function id and recorded depth */
+  uint64_t function_id;
+  uint32_t call_depth;
   uint64_t children; /* direct child calls, whatever their status */
   int64_t ts, end_ts, dur, self_dur;
   int has_ts, has_end_ts, has_dur, has_self_dur;
@@ -440,15 +448,24 @@ typedef struct atf_call {
   uint64_t tag; /* the caller's, set by its push hook (atf_pairing_hook) */
 } atf_call;
 
-/* What pairing needs of an event. */
+/* What pairing needs of an event. An ATF v2 event carries a function id
+** and a recorded call depth instead of an address: a return then matches
+** the innermost open call with the same function id and depth (symbols,
+** from the manifest, are not compared). */
 typedef struct atf_pair_event {
-  uint64_t offset;
+  uint64_t offset; /* the event's key: v4 byte offset, v2 rowid */
   int32_t thread_id;
   atf_kind kind;
   int has_ts;
   int64_t ts;
   atf_bytes symbol; /* call and return */
+  int symbol_unknown;
   uint64_t address;
+  int has_function_id;
+  uint64_t function_id;
+  uint32_t call_depth;
+  int has_detail_offset;  /* else its registers are its own */
+  uint64_t detail_offset; /* the record holding its registers */
 } atf_pair_event;
 
 /* What pairing counts per thread (atf_threads). */
@@ -537,6 +554,7 @@ typedef struct atf_walk_options {
 /* What a walk read, for atf_stats. */
 typedef struct atf_walk_counts {
   uint64_t records, headers, payloads, skipped;
+  uint64_t twins;         /* ATF v2: second records of twin pairs, left out */
   uint64_t first_skipped; /* offset of the first record left out, or
                              ATF_NO_OFFSET */
   int torn;               /* it ended at a torn tail */
@@ -548,6 +566,19 @@ typedef struct atf_walker atf_walker;
 ** from FROM, a record start (with the stacks empty: see
 ** atf_call_index_restore). NULL when out of memory. */
 atf_walker *atf_walker_new(const atf_map *map, const atf_walk_options *o);
+/* A walker over the v2 trace T (which must outlive it): its index records
+** merged by timestamp (only the threads of O's filter: a v2 thread is its
+** slot), the second record of each twin pair left out (counted: twins),
+** calls paired by function id and depth. Twins are found ahead of the walk
+** (each thread's file fed to atf_v2_twins ATF_V2_TWIN_RECORDS records
+** early), so a kept record without detail whose twin has it takes the
+** twin's as its registers (atf_call.detail_offset); memory: about 120 KB
+** per thread walked. skip_corrupt and tolerate do not
+** apply (v2 records are fixed-size); seek, stop_at, restore_call and the
+** call checkpoints are v4's. Keys (atf_call.offset) are rowids. */
+struct atf_v2_trace;
+atf_walker *atf_walker_new_v2(struct atf_v2_trace *t,
+                              const atf_walk_options *o);
 void atf_walker_free(atf_walker *w);
 /* Moves the walk to the record start FROM (the caller knows it is one). */
 void atf_walker_seek(atf_walker *w, uint64_t from);
@@ -673,7 +704,9 @@ void atf_sum_add(atf_sum *s, int64_t v);
 ** have one (returned and unwound), negative ones from a jumping clock
 ** included as they are. */
 typedef struct atf_function_stats {
-  atf_bytes symbol; /* into the mapping; calls with no symbol share "" */
+  atf_bytes symbol; /* into the mapping; calls with no symbol share "";
+                       a v2 function no symbol table names: "0x" and its
+                       id in 16 hex digits */
   uint64_t calls, returned, threads;
   atf_sum total_dur;    /* recursion counted once: a call inside an open call
                            of the same symbol on its thread adds nothing */

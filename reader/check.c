@@ -105,8 +105,13 @@ static int check_record(check_ctx *ctx, const atf_record *rec,
   }
   if (ev.kind == ATF_KIND_FUNCTION_CALL ||
       ev.kind == ATF_KIND_FUNCTION_RETURN) {
-    atf_pair_event pe = {rec->offset, ev.thread_id, ev.kind,   ev.has_timestamp,
-                         ev.ts_ns,    pl.symbol,    pl.address};
+    atf_pair_event pe = {.offset = rec->offset,
+                         .thread_id = ev.thread_id,
+                         .kind = ev.kind,
+                         .has_ts = ev.has_timestamp,
+                         .ts = ev.ts_ns,
+                         .symbol = pl.symbol,
+                         .address = pl.address};
     uint64_t orphans = atf_pairing_orphans(ctx->pairing);
     if (atf_pairing_feed(ctx->pairing, &pe, out_err) != ATF_OK) return -1;
     atf_call closed;

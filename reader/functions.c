@@ -7,6 +7,7 @@
 ** call pushed while one is open is recursive: its dur is not added to the
 ** total again) and, by existing, the threads a symbol ran on.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 
 typedef struct function {
   atf_function_stats stats;
+  char *id_name;   /* "0x..." for a v2 function no symbol table names */
   atf_sum dur_sum; /* for avg_dur */
   atf_sketch sketch;
   uint64_t hash;
@@ -59,8 +61,10 @@ atf_functions *atf_functions_new(void) {
 
 void atf_functions_free(atf_functions *f) {
   if (!f) return;
-  for (size_t i = 0; i < f->n; i++)
+  for (size_t i = 0; i < f->n; i++) {
     atf_sketch_free(&f->fns[i].sketch);
+    free(f->fns[i].id_name);
+  }
   free(f->fns);
   free(f->sym_slots);
   free(f->pairs);
@@ -153,11 +157,33 @@ static uint64_t pair_key(uint64_t id, int32_t thread) {
   return (id + 1) << 32 | (uint32_t)thread;
 }
 
+/* The name a call's function is keyed and shown by: its symbol, or, for an
+** ATF v2 function no symbol table names, its id as "0x" and 16 hex digits
+** (*OWNED then holds the malloc'd text). */
+static atf_bytes key_of(const atf_call *call, char **owned) {
+  atf_bytes key = call->symbol;
+  *owned = NULL;
+  if (call->symbol_unknown && call->has_function_id && (*owned = malloc(19))) {
+    snprintf(*owned, 19, "0x%016llx", (unsigned long long)call->function_id);
+    key.ptr = (const uint8_t *)*owned;
+    key.len = 18;
+  }
+  return key;
+}
+
 /* The push hook: the call's tag is its symbol id << 1, plus 1 when a call
 ** of the same symbol is already open on its thread. */
 static uint64_t on_push(void *user, const atf_call *call, uint64_t parent) {
   atf_functions *f = user;
-  int64_t id = intern(f, call->symbol);
+  char *owned;
+  atf_bytes key = key_of(call, &owned);
+  size_t before = f->n;
+  int64_t id = intern(f, key);
+  /* A new function keeps the text it is keyed by; a known one has its own. */
+  if (id >= 0 && f->n > before)
+    f->fns[id].id_name = owned;
+  else
+    free(owned);
   pair *p;
   int added, nested;
   (void)parent;

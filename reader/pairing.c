@@ -145,11 +145,14 @@ static int difference(int64_t a, int64_t b, int64_t *out) {
 /* Closes the top call of T, ending at END_TS (if HAS_END), with STATUS;
 ** folds its dur into its parent and queues it. */
 static int close_top(atf_pairing *p, thread *t, atf_call_status status,
-                     uint64_t return_offset, int has_end, int64_t end_ts) {
+                     const atf_pair_event *ret, int has_end, int64_t end_ts) {
   atf_call *c = &t->stack[t->depth - 1];
   const child_sum *sum = &t->sums[t->depth - 1];
   c->status = status;
-  c->return_offset = return_offset;
+  c->return_offset = ret ? ret->offset : ATF_NO_OFFSET;
+  c->return_detail_offset = !ret                     ? ATF_NO_OFFSET
+                            : ret->has_detail_offset ? ret->detail_offset
+                                                     : ret->offset;
   c->has_end_ts = has_end;
   c->end_ts = has_end ? end_ts : 0;
   c->has_dur = has_end && c->has_ts && difference(end_ts, c->ts, &c->dur);
@@ -168,8 +171,11 @@ static int close_top(atf_pairing *p, thread *t, atf_call_status status,
   return enqueue(p, c);
 }
 
-/* Whether return EV matches call C (the rules above atf_call_status). */
+/* Whether return EV matches call C (the rules above atf_call_status, and
+** atf_pair_event's for v2). */
 static int matches(const atf_pair_event *ev, const atf_call *c) {
+  if (ev->has_function_id && c->has_function_id)
+    return ev->function_id == c->function_id && ev->call_depth == c->call_depth;
   if (ev->symbol.len && c->symbol.len)
     return ev->symbol.len == c->symbol.len &&
            memcmp(ev->symbol.ptr, c->symbol.ptr, ev->symbol.len) == 0;
@@ -190,13 +196,18 @@ static atf_status push_call(atf_pairing *p, thread *t, const atf_pair_event *ev,
   c = &t->stack[t->depth];
   memset(c, 0, sizeof *c);
   c->offset = ev->offset;
-  c->return_offset = ATF_NO_OFFSET;
+  c->return_offset = c->return_detail_offset = ATF_NO_OFFSET;
+  c->detail_offset = ev->has_detail_offset ? ev->detail_offset : ev->offset;
   c->depth = t->depth;
   c->parent_offset = t->depth ? t->stack[t->depth - 1].offset : ATF_NO_OFFSET;
   c->thread_id = ev->thread_id;
   c->status = ATF_CALL_OPEN;
   c->symbol = ev->symbol;
+  c->symbol_unknown = ev->symbol_unknown;
   c->address = ev->address;
+  c->has_function_id = ev->has_function_id;
+  c->function_id = ev->function_id;
+  c->call_depth = ev->call_depth;
   c->has_ts = ev->has_ts;
   c->ts = ev->has_ts ? ev->ts : 0;
   c->restored = restored;
@@ -219,7 +230,7 @@ static atf_status push_call(atf_pairing *p, thread *t, const atf_pair_event *ev,
 static atf_status pop_return(atf_pairing *p, thread *t,
                              const atf_pair_event *ev, atf_error *err) {
   size_t k = t->depth;
-  if (ev->symbol.len || ev->address) {
+  if (ev->symbol.len || ev->address || ev->has_function_id) {
     while (k > 0 && !matches(ev, &t->stack[k - 1]))
       k--;
   }
@@ -230,9 +241,9 @@ static atf_status pop_return(atf_pairing *p, thread *t,
   }
   /* Calls above the matched one were left without their own return. */
   while (t->depth > k)
-    if (!close_top(p, t, ATF_CALL_UNWOUND, ATF_NO_OFFSET, ev->has_ts, ev->ts))
+    if (!close_top(p, t, ATF_CALL_UNWOUND, NULL, ev->has_ts, ev->ts))
       return nomem(p, err);
-  if (!close_top(p, t, ATF_CALL_RETURNED, ev->offset, ev->has_ts, ev->ts))
+  if (!close_top(p, t, ATF_CALL_RETURNED, ev, ev->has_ts, ev->ts))
     return nomem(p, err);
   return ATF_OK;
 }
@@ -274,7 +285,7 @@ void atf_pairing_finish(atf_pairing *p, int close_at_last_ts) {
   for (size_t i = 0; i < p->n_threads; i++) {
     thread *t = &p->threads[i];
     while (t->depth > 0)
-      if (!close_top(p, t, ATF_CALL_OPEN, ATF_NO_OFFSET,
+      if (!close_top(p, t, ATF_CALL_OPEN, NULL,
                      close_at_last_ts && t->stats.has_ts, t->stats.last_ts)) {
         p->failed = 1;
         return;

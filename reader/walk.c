@@ -1,12 +1,37 @@
 /*
-** walk.c - the calls of a v4 trace: records read in file order, decoded as
-** far as pairing needs (atf_reader.h, "Walking the calls"), fed to an
-** atf_pairing.
+** walk.c - the calls of a trace (atf_reader.h, "Walking the calls"): a v4
+** trace's records read in file order and decoded as far as pairing needs,
+** or a v2 trace's index records merged by timestamp, fed to an
+** atf_pairing. Over v2, the second record of a twin pair (an event the
+** tracer wrote twice: atf_v2_twins) is left out, counted, so that no call
+** is paired twice; its detail, when the kept record has none, is the
+** kept record's registers.
 */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+
+/* ATF v2 twins, found ahead of the walk: each thread's file is fed to a
+** detector up to ATF_V2_TWIN_RECORDS records past the record the walk
+** reads, so that at the first record of a pair its twin is already known
+** (a pair is at most that many records apart). Marks sit in a ring by
+** record number, wide enough for every record from a pair's first (at
+** most ATF_V2_TWIN_RECORDS before the record read) to the detector. */
+#define MARK_RING (4 * ATF_V2_TWIN_RECORDS)
+enum { MARK_NONE, MARK_FIRST, MARK_SECOND };
+
+typedef struct twin_mark {
+  uint32_t seq1; /* the record's number + 1: 0, or another one's, is none */
+  uint32_t twin; /* the number of its twin */
+  uint8_t role;  /* MARK_* */
+} twin_mark;
+
+typedef struct thread_twins {
+  atf_v2_twins detector;
+  uint64_t fed; /* records fed to the detector: [0, fed) */
+  twin_mark marks[MARK_RING];
+} thread_twins;
 
 struct atf_walker {
   const atf_map *map;
@@ -21,6 +46,11 @@ struct atf_walker {
   atf_register *regs;
   uint32_t *scratch;
   uint32_t regs_cap;
+  /* ATF v2: the trace, its merge, twins per thread (lazily). */
+  atf_v2_trace *v2;
+  atf_v2_merge merge;
+  thread_twins **twins;
+  uint64_t last_key; /* of the last record read (v2) */
 };
 
 atf_walker *atf_walker_new(const atf_map *map, const atf_walk_options *o) {
@@ -39,8 +69,45 @@ atf_walker *atf_walker_new(const atf_map *map, const atf_walk_options *o) {
   return w;
 }
 
+atf_walker *atf_walker_new_v2(atf_v2_trace *t, const atf_walk_options *o) {
+  atf_walker *w = calloc(1, sizeof *w);
+  uint32_t *slots = NULL;
+  atf_error err;
+  size_t n = 0;
+  if (!w) return NULL;
+  if (o) w->o = *o;
+  w->v2 = t;
+  w->counts.first_skipped = ATF_NO_OFFSET;
+  w->end = UINT64_MAX;
+  if (w->o.threads) { /* a v2 thread is its slot */
+    if (!(slots = malloc((w->o.n_threads + 1) * sizeof *slots))) goto fail;
+    for (size_t i = 0; i < w->o.n_threads; i++)
+      if (w->o.threads[i] >= 0) slots[n++] = (uint32_t)w->o.threads[i];
+  }
+  w->pairing = atf_pairing_new();
+  w->twins = calloc(t->thread_count + 1, sizeof *w->twins);
+  if (!w->pairing || !w->twins ||
+      atf_v2_merge_init(&w->merge, t, w->o.threads ? slots : NULL, n, &err) !=
+          ATF_OK)
+    goto fail;
+  free(slots);
+  return w;
+fail:
+  free(slots);
+  atf_pairing_free(w->pairing);
+  free(w->twins);
+  free(w);
+  return NULL;
+}
+
 void atf_walker_free(atf_walker *w) {
   if (!w) return;
+  if (w->v2) {
+    atf_v2_merge_free(&w->merge);
+    for (size_t i = 0; i < w->v2->thread_count; i++)
+      free(w->twins[i]);
+    free(w->twins);
+  }
   atf_pairing_free(w->pairing);
   free(w->regs);
   free(w->scratch);
@@ -53,7 +120,7 @@ void atf_walker_seek(atf_walker *w, uint64_t from) {
 }
 
 void atf_walker_stop_at(atf_walker *w, uint64_t end) {
-  w->end = end < w->map->size ? end : w->map->size;
+  if (!w->v2) w->end = end < w->map->size ? end : w->map->size;
 }
 
 atf_pairing *atf_walker_pairing(atf_walker *w) { return w->pairing; }
@@ -62,7 +129,9 @@ const atf_walk_counts *atf_walker_counts(const atf_walker *w) {
   return &w->counts;
 }
 
-uint64_t atf_walker_position(const atf_walker *w) { return w->it.pos; }
+uint64_t atf_walker_position(const atf_walker *w) {
+  return w->v2 ? w->last_key : w->it.pos;
+}
 
 int atf_walker_wants(const atf_walker *w, int32_t thread) {
   size_t lo = 0, hi = w->o.n_threads;
@@ -98,6 +167,100 @@ static atf_status registers_sound(atf_walker *w, const atf_event *ev,
                                err);
 }
 
+/* Feeds T's records to its detector up to (not including) UPTO. */
+static void find_twins_until(thread_twins *tt, const atf_v2_thread *t,
+                             uint64_t upto) {
+  atf_v2_event ev;
+  atf_error err;
+  uint64_t twin;
+  if (upto > t->index.records) upto = t->index.records;
+  for (; tt->fed < upto; tt->fed++) {
+    twin_mark *m = &tt->marks[tt->fed % MARK_RING];
+    if (atf_v2_event_read(t, tt->fed, &ev, &err) != ATF_OK) return;
+    *m = (twin_mark){.seq1 = ev.seq + 1, .role = MARK_NONE};
+    if (atf_v2_twins_feed(&tt->detector, &ev, &twin)) {
+      uint32_t first = (uint32_t)(twin & 0xffffffffu);
+      twin_mark *f = &tt->marks[first % MARK_RING];
+      m->role = MARK_SECOND;
+      m->twin = first;
+      if (f->seq1 == first + 1) {
+        f->role = MARK_FIRST;
+        f->twin = ev.seq;
+      }
+    }
+  }
+}
+
+/* Whether EV is the second record of a twin pair of its file (left out);
+** else *DETAIL is the record holding its registers: its own, or its
+** twin's when only the twin has detail. */
+static int is_twin(atf_walker *w, const atf_v2_event *ev, uint64_t *detail,
+                   atf_error *err, int *oom) {
+  atf_v2_thread *t = atf_v2_thread_of_slot(w->v2, ev->slot);
+  size_t i = t ? (size_t)(t - w->v2->threads) : w->v2->thread_count;
+  thread_twins *tt;
+  const twin_mark *m;
+  atf_v2_event twin;
+  *oom = 0;
+  *detail = ev->rowid;
+  if (i >= w->v2->thread_count) return 0;
+  if (!(tt = w->twins[i])) {
+    if (!(tt = w->twins[i] = calloc(1, sizeof *tt))) {
+      *oom = 1;
+      atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
+      return 0;
+    }
+    atf_v2_twins_init(&tt->detector);
+  }
+  find_twins_until(tt, t, (uint64_t)ev->seq + ATF_V2_TWIN_RECORDS + 1);
+  m = &tt->marks[ev->seq % MARK_RING];
+  if (m->seq1 != ev->seq + 1 || m->role == MARK_NONE) return 0;
+  if (m->role == MARK_SECOND) return 1;
+  if (ev->detail_seq == ATF_V2_NO_DETAIL &&
+      atf_v2_event_read(t, m->twin, &twin, err) == ATF_OK &&
+      twin.detail_seq != ATF_V2_NO_DETAIL)
+    *detail = twin.rowid;
+  return 0;
+}
+
+/* step over a v2 trace: the next record of the merge. */
+static atf_status step_v2(atf_walker *w, atf_error *err) {
+  atf_v2_event ev;
+  atf_pair_event pe;
+  uint64_t detail;
+  const char *name;
+  int oom;
+  if (w->counts.records && atf_stopped(&w->o.stop, w->counts.records, err))
+    return ATF_ERR_INTERRUPTED;
+  if (atf_v2_merge_next(&w->merge, &ev) != ATF_OK) return ATF_END;
+  w->counts.records++;
+  w->counts.headers++;
+  w->last_key = ev.rowid;
+  if (is_twin(w, &ev, &detail, err, &oom)) {
+    w->counts.twins++;
+    return ATF_OK;
+  }
+  if (oom) return ATF_ERR_NOMEM;
+  memset(&pe, 0, sizeof pe);
+  pe.has_detail_offset = 1;
+  pe.detail_offset = detail;
+  pe.offset = ev.rowid;
+  pe.thread_id = (int32_t)ev.thread_id;
+  pe.kind = ev.kind == ATF_V2_CALL     ? ATF_KIND_FUNCTION_CALL
+            : ev.kind == ATF_V2_RETURN ? ATF_KIND_FUNCTION_RETURN
+                                       : ATF_KIND_NONE;
+  pe.has_ts = 1;
+  pe.ts = (int64_t)ev.ts_ns;
+  name = atf_v2_symbol_name(&w->v2->manifest, ev.function_id);
+  pe.symbol.ptr = (const uint8_t *)(name ? name : "");
+  pe.symbol.len = name ? strlen(name) : 0;
+  pe.symbol_unknown = name == NULL;
+  pe.has_function_id = 1;
+  pe.function_id = ev.function_id;
+  pe.call_depth = ev.call_depth;
+  return atf_pairing_feed(w->pairing, &pe, err);
+}
+
 /* Reads, decodes and feeds the next record: ATF_OK, ATF_END at the end,
 ** or an error. */
 static atf_status step(atf_walker *w, atf_error *err) {
@@ -106,6 +269,7 @@ static atf_status step(atf_walker *w, atf_error *err) {
   atf_payload pl;
   atf_pair_event pe;
   atf_status rc;
+  if (w->v2) return step_v2(w, err);
   if (w->it.pos >= w->end) return ATF_END;
   if (w->counts.records && atf_stopped(&w->o.stop, w->counts.records, err))
     return ATF_ERR_INTERRUPTED;
@@ -161,6 +325,20 @@ atf_status atf_walker_next(atf_walker *w, atf_call *out, atf_error *err) {
 
 atf_status atf_walker_advance_to(atf_walker *w, uint64_t at, atf_error *err) {
   atf_call dropped;
+  if (w->v2) { /* rowids come in merge order: walk until it is read */
+    atf_status rc;
+    do {
+      if ((rc = step_v2(w, err)) == ATF_END)
+        return atf_fail(err, ATF_ERR_RANGE, at,
+                        "%s: %llu is the rowid of no event of the threads "
+                        "walked",
+                        w->v2->dir, (unsigned long long)at);
+      if (rc != ATF_OK) return rc;
+      while (atf_pairing_pop(w->pairing, &dropped))
+        ;
+    } while (w->last_key != at);
+    return ATF_OK;
+  }
   while (w->it.pos < at) {
     atf_status rc = step(w, err);
     if (rc == ATF_END) break;

@@ -49,7 +49,7 @@ FOUR_GIB = 1 << 32
 CALLS_COLUMNS = ("offset", "return_offset", "thread_id", "depth",
                  "parent_offset", "symbol", "address", "ts", "end_ts", "dur",
                  "self_dur", "children", "status", "argument_registers",
-                 "return_registers")
+                 "return_registers", "function_id", "call_depth")
 FUNCTIONS_COLUMNS = ("symbol", "calls", "returned", "threads", "total_dur",
                      "self_dur", "min_dur", "avg_dur", "max_dur", "p50_dur",
                      "p90_dur", "p99_dur")
@@ -412,7 +412,9 @@ class Oracle:
                 call.children,
                 call.status,
                 ev.registers,
-                call.end.registers if returned else None)
+                call.end.registers if returned else None,
+                None,  # function_id, call_depth: ATF v2 only
+                None)
 
     def _functions(self):
         stats = {}

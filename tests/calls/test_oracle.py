@@ -32,9 +32,12 @@ def registers(pairs):
 
 
 def readable_call(row):
+    """The first 15 columns, registers as lists; function_id and call_depth
+    (ATF v2 only) must be NULL on these v4 traces."""
     row = list(row)
+    assert row[15:] == [None, None], row[15:]
     row[13], row[14] = registers(row[13]), registers(row[14])
-    return tuple(row)
+    return tuple(row[:15])
 
 
 def readable_stack(row):

@@ -127,37 +127,45 @@ static void stack__at_argument__then_checked(void) {
   sqlite3_close(db);
 }
 
+/* Every row of SQL (?1 bound to TRACE) as text, columns joined by | and
+** rows ended by ; (sqlite3_free it). An error fails the test. */
+static char *all_rows(sqlite3 *db, const char *sql, const char *trace) {
+  sqlite3_str *out = sqlite3_str_new(db);
+  sqlite3_stmt *st;
+  int rc;
+  char *text;
+  CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+  sqlite3_bind_text(st, 1, trace, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    for (int i = 0; i < sqlite3_column_count(st); i++) {
+      const char *v = (const char *)sqlite3_column_text(st, i);
+      sqlite3_str_appendf(out, "%s%c", v ? v : "NULL",
+                          i + 1 < sqlite3_column_count(st) ? '|' : ';');
+    }
+  if (rc != SQLITE_DONE) fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+  CHECK(rc == SQLITE_DONE);
+  sqlite3_finalize(st);
+  text = sqlite3_str_finish(out);
+  return text ? text : sqlite3_mprintf("%s", "");
+}
+
 /* Every row of SQL (?1 the trace; {T} the table) as text, over atf_calls
 ** and over a plain table holding its rows, compared. */
 static void same_as_plain(sqlite3 *db, const char *trace, const char *sql) {
-  char *q[2];
-  char got[2][65536];
   const char *at = strstr(sql, "{T}");
+  char *q[2], *got[2];
   q[0] = sqlite3_mprintf("%.*satf_calls(?1)%s", (int)(at - sql), sql, at + 3);
   q[1] = sqlite3_mprintf("%.*sref%s", (int)(at - sql), sql, at + 3);
-  for (int side = 0; side < 2; side++) {
-    sqlite3_stmt *st;
-    size_t len = 0;
-    int rc;
-    got[side][0] = 0;
-    CHECK(sqlite3_prepare_v2(db, q[side], -1, &st, NULL) == SQLITE_OK);
-    sqlite3_bind_text(st, 1, trace, -1, SQLITE_TRANSIENT);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && len < sizeof got[0] - 64)
-      for (int i = 0; i < sqlite3_column_count(st); i++) {
-        const char *v = (const char *)sqlite3_column_text(st, i);
-        len += (size_t)snprintf(got[side] + len, sizeof got[0] - len, "%s%c",
-                                v ? v : "NULL",
-                                i + 1 < sqlite3_column_count(st) ? '|' : ';');
-      }
-    CHECK(rc == SQLITE_DONE || rc == SQLITE_ROW);
-    sqlite3_finalize(st);
-  }
+  for (int side = 0; side < 2; side++)
+    got[side] = all_rows(db, q[side], trace);
   if (strcmp(got[0], got[1]) != 0)
     fprintf(stderr, "%s\n  atf_calls: %.300s\n  plain:     %.300s\n", sql,
             got[0], got[1]);
   CHECK_STR(got[0], got[1]);
-  sqlite3_free(q[0]);
-  sqlite3_free(q[1]);
+  for (int side = 0; side < 2; side++) {
+    sqlite3_free(q[side]);
+    sqlite3_free(got[side]);
+  }
 }
 
 /* Every pushdown of atf_calls (thread_id, offset, a ts window) gives the
@@ -217,7 +225,65 @@ static void calls__pushdowns__then_same_rows_as_plain_table(void) {
   sqlite3_close(db);
 }
 
+/* The same seeded events written as ATF v4 and as ATF v2 (and as v2 with
+** every event twice, as the tracer's two lanes write them) give the same
+** calls, functions, threads and stacks. Offsets differ (a v2 offset is a
+** rowid) and so do thread ids (v4 pid + t, v2 slot t): rows are compared
+** by each thread's rank and in each thread's order. */
+static void calls__v4_and_v2_of_same_events__then_same_answers(void) {
+  static const char *const questions[] = {
+      "SELECT depth, symbol, ts, end_ts, dur, self_dur, children, status, "
+      "argument_registers ->> 'rdi', return_registers ->> 'r8', "
+      "return_registers ->> 'rax', thread_id - (SELECT min(thread_id) FROM "
+      "atf_calls(?1)) FROM atf_calls(?1) ORDER BY 12, offset",
+      "SELECT * FROM atf_functions(?1) ORDER BY symbol",
+      "SELECT calls, max_depth, open_calls, orphan_returns FROM "
+      "atf_threads(?1) WHERE calls > 0 ORDER BY thread_id",
+      "SELECT depth, symbol, ts, argument_registers ->> 'rsi' FROM "
+      "atf_stack(?1, (SELECT offset FROM atf_calls(?1) WHERE depth = 6 "
+      "ORDER BY ts, offset LIMIT 1 OFFSET 5))",
+      "SELECT count(*), sum(dur), sum(self_dur), max(depth) FROM atf_calls(?1) "
+      "WHERE ts BETWEEN (SELECT min(ts) + 1000000 FROM atf_calls(?1)) AND "
+      "(SELECT min(ts) + 3000000 FROM atf_calls(?1))"};
+  char dir[3][600];
+  sqlite3 *db = open_db();
+  atf_gen_options o;
+  atf_gen_options_default(&o);
+  o.seed = 21;
+  o.events = 20000;
+  o.threads = 4;
+  o.max_depth = 30;
+  o.unwind_percent = 3;
+  o.orphan_percent = 1;
+  o.clock_jump_percent = 1;
+  o.stack_max = 128;
+  snprintf(dir[0], sizeof dir[0], "%s/v4/pid_21", temp_dir());
+  snprintf(dir[1], sizeof dir[1], "%s/v2/pid_21", temp_dir());
+  snprintf(dir[2], sizeof dir[2], "%s/v2twins/pid_21", temp_dir());
+  if (atf_gen_write(dir[0], &o, NULL, NULL) != 0 ||
+      atf_gen_write_v2(dir[1], &o, NULL) != 0)
+    exit(2);
+  o.v2_twins = 1;
+  if (atf_gen_write_v2(dir[2], &o, NULL) != 0) exit(2);
+  CHECK(query_int(db, "SELECT count(*) FROM atf_calls(?1)", dir[0]) > 5000);
+  for (size_t i = 0; i < sizeof questions / sizeof questions[0]; i++) {
+    char *want = all_rows(db, questions[i], dir[0]);
+    CHECK(want[0] != '\0' && !strstr(want, "NULL;"));
+    for (int v = 1; v < 3; v++) {
+      char *got = all_rows(db, questions[i], dir[v]);
+      if (strcmp(got, want) != 0)
+        fprintf(stderr, "%s\n  v4: %.300s\n  %s: %.300s\n", questions[i], want,
+                v == 1 ? "v2" : "v2 twins", got);
+      CHECK_STR(got, want);
+      sqlite3_free(got);
+    }
+    sqlite3_free(want);
+  }
+  sqlite3_close(db);
+}
+
 static const check_case cases[] = {
+    CASE(calls__v4_and_v2_of_same_events__then_same_answers),
     CASE(calls__pushdowns__then_same_rows_as_plain_table),
     CASE(calls__long_pass_interrupted__then_stops_early),
     CASE(check__orphan_returns__then_one_warning_each),
