@@ -122,6 +122,9 @@ def main():
         print(f"C hot columns (atf_events): "
               f"{args.compare_events_per_sec:,.0f} events/s = {ratio:.1f}x "
               f"python3-protobuf (target >= 25x)")
+        # For bench/targets.py (scripts/bench's targets section).
+        print(f"TARGET\t3\tatf_events hot columns vs python3-protobuf\t>=\t"
+              f"25\t{ratio!r}\tx faster\t")
     return status
 
 

@@ -17,7 +17,8 @@ const char EVENTS_SCHEMA[] =
     "thread_id INTEGER, ts INTEGER, kind TEXT, symbol TEXT, address INTEGER, "
     "registers TEXT, stack BLOB, signal_number INTEGER, signal_name TEXT, "
     "exit_code INTEGER, executable_path TEXT, args TEXT, "
-    "operating_system TEXT, cpu_architecture TEXT, trace HIDDEN, "
+    "operating_system TEXT, cpu_architecture TEXT, function_id INTEGER, "
+    "call_depth INTEGER, os_thread_id INTEGER, trace HIDDEN, "
     "options HIDDEN)";
 
 /* Names of the columns whose values can exceed SQLite's length limit. */
@@ -208,6 +209,9 @@ int events_row_column(events_row *row, sqlite3_context *ctx, int column) {
   case COL_SIZE:
     sqlite3_result_int64(ctx, (sqlite3_int64)row->rec.size);
     return SQLITE_OK;
+  case COL_FUNCTION_ID:
+  case COL_CALL_DEPTH:
+  case COL_OS_THREAD_ID: return SQLITE_OK; /* v2's columns */
   }
   if (events_row_header(row, &err) != ATF_OK) return fail(ctx, &err);
   switch (column) {

@@ -36,12 +36,18 @@ enum {
   COL_ARGS,
   COL_OPERATING_SYSTEM,
   COL_CPU_ARCHITECTURE,
-  COL_TRACE,  /* HIDDEN: the first argument */
-  COL_OPTIONS /* HIDDEN: the second */
+  COL_FUNCTION_ID,  /* ATF v2: NULL over v4 (events_v2.h) */
+  COL_CALL_DEPTH,   /* ATF v2 */
+  COL_OS_THREAD_ID, /* ATF v2 */
+  COL_TRACE,        /* HIDDEN: the first argument */
+  COL_OPTIONS       /* HIDDEN: the second */
 };
 
-/* KIND_BIT(kind): a bit per event kind, for sets of kinds. */
+/* KIND_BIT(kind): a bit per event kind, for sets of kinds; ATF v2's
+** exception has the next one. */
 #define KIND_BIT(k) (1u << ((k)-ATF_KIND_TRACE_START))
+#define KIND_BIT_EXCEPTION                                                     \
+  (1u << (ATF_KIND_SIGNAL_DELIVERY - ATF_KIND_TRACE_START + 1))
 
 typedef struct events_row {
   atf_record rec; /* the record; valid after events_row_start */
@@ -65,8 +71,9 @@ atf_status events_row_header(events_row *row, atf_error *err);
 ** needs to tell a sound record. */
 atf_status events_row_decode_all(events_row *row, atf_error *err);
 
-/* xColumn for the visible columns (COL_OFFSET..COL_CPU_ARCHITECTURE): a
-** payload column of another kind is NULL. Errors (a record that does not
+/* xColumn for the visible columns (COL_OFFSET..COL_OS_THREAD_ID): a
+** payload column of another kind is NULL, and so are v2's columns. Errors (a
+*record that does not
 ** decode, a value over SQLite's length limit) go to CTX with a message
 ** naming the file and the record's offset; returns the SQLite code. */
 int events_row_column(events_row *row, sqlite3_context *ctx, int column);

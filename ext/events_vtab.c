@@ -56,6 +56,7 @@
 #include <string.h>
 
 #include "events_row.h"
+#include "events_v2.h"
 #include "events_vtab.h"
 #include "values.h"
 #include "vtab.h"
@@ -143,7 +144,9 @@ typedef struct events_cursor {
   sqlite3_int64 to_skip, to_emit; /* OFFSET and LIMIT left; to_emit < 0: all */
   size_t block;                   /* index block of the scan position */
   atf_scan_window window;         /* read-ahead of a scan */
-  atf_stats stats;                /* work done, flushed when a query ends */
+  int is_v2;                      /* the trace is ATF v2: V2 reads it */
+  events_v2 v2;
+  atf_stats stats; /* work done, flushed when a query ends */
 } events_cursor;
 
 static const vtab_table events_table;
@@ -210,8 +213,28 @@ static void choose_constraints(sqlite3_index_info *info, int *chosen) {
 ** applied before that filter loses rows (check-in 72c8ed9698dd2aad,
 ** 2024-04-26, fixed it; test/bestindexC.test 3.x). SQLite stops reading
 ** after LIMIT rows by itself anyway; what the table adds is OFFSET's jump.
+**
+** A row-value inequality such as `(ts, size) > (?, ?)` reaches xBestIndex
+** as `ts >= ?` (< as <=), and SQLite re-checks the whole row value after
+** xFilter whatever omit says, yet still counts the term as used and offers
+** LIMIT (seen on 3.53.2, where.c allocateIndexInfo's mNoOmit). Such a term
+** cannot be told from a plain `ts >= ?` except that its right side, a
+** vector, has no value: so a <= or >= whose value is unknown (a vector, a
+** parameter, an expression) keeps LIMIT and OFFSET with SQLite.
 */
-static int limit_is_safe(const sqlite3_index_info *info, const int *chosen) {
+static int may_be_row_value(sqlite3_index_info *info, int i) {
+  unsigned char op = info->aConstraint[i].op;
+  if (op != SQLITE_INDEX_CONSTRAINT_LE && op != SQLITE_INDEX_CONSTRAINT_GE)
+    return 0;
+#if SQLITE_VERSION_NUMBER >= 3038000
+  sqlite3_value *v = NULL;
+  return !(sqlite3_vtab_rhs_value(info, i, &v) == SQLITE_OK && v);
+#else
+  return 1;
+#endif
+}
+
+static int limit_is_safe(sqlite3_index_info *info, const int *chosen) {
   if (sqlite3_libversion_number() < 3046000) return 0;
   if (info->nOrderBy > 0 && !info->orderByConsumed) return 0;
   for (int i = 0; i < info->nConstraint; i++) {
@@ -222,6 +245,7 @@ static int limit_is_safe(const sqlite3_index_info *info, const int *chosen) {
     if (s < 0 && !(info->aConstraintUsage[i].argvIndex > 0 &&
                    info->aConstraintUsage[i].omit))
       return 0;
+    if (may_be_row_value(info, i)) return 0;
   }
   return 1;
 }
@@ -326,6 +350,7 @@ static int describe(sqlite3_index_info *info, int idx, int has_trace) {
       sqlite3_str_appendf(desc, " %s", slot_names[s]);
   }
   if (VTAB_ARG_COUNT(idx, 1)) sqlite3_str_appendall(desc, " options");
+  if (info->orderByConsumed) sqlite3_str_appendall(desc, " ordered");
   sqlite3_str_appendall(desc, (idx & IDX_HEADER) ? " decode" : " framing-only");
   info->idxStr = sqlite3_str_finish(desc);
   if (!info->idxStr) return SQLITE_NOMEM;
@@ -400,6 +425,8 @@ static int collect_kinds(sqlite3_value *arg, int is_in, unsigned *out) {
       if (strlen(name) == len && memcmp(name, text, len) == 0)
         *out |= KIND_BIT(k);
     }
+    if (text && len == 9 && memcmp(text, "exception", 9) == 0)
+      *out |= KIND_BIT_EXCEPTION; /* ATF v2 */
   }
   return values_rc(&l);
 }
@@ -539,6 +566,48 @@ static int record_is_sound(events_cursor *c) {
   return 0;
 }
 
+/* The kind bit of a v2 record's kind (0: none of the names). */
+static unsigned v2_kind_bit(uint32_t kind) {
+  return kind == ATF_V2_CALL        ? KIND_BIT(ATF_KIND_FUNCTION_CALL)
+         : kind == ATF_V2_RETURN    ? KIND_BIT(ATF_KIND_FUNCTION_RETURN)
+         : kind == ATF_V2_EXCEPTION ? KIND_BIT_EXCEPTION
+                                    : 0;
+}
+
+/* Whether the current v2 record passes the plan's filters (its columns as
+** events_v2.h says: no event_id, a timestamp always). */
+static int v2_row_passes(const events_cursor *c) {
+  const atf_v2_event *ev = &c->v2.ev;
+  sqlite3_int64 ts = (sqlite3_int64)ev->ts_ns;
+  if ((sqlite3_int64)ev->rowid < c->offset.lo ||
+      (sqlite3_int64)ev->rowid > c->offset.hi)
+    return 0;
+  if (c->filter_event_id) return 0; /* NULL never compares */
+  if (c->filter_ts && (ts < c->ts.lo || ts > c->ts.hi ||
+                       (c->ts_in.values && !in_set(&c->ts_in, ts))))
+    return 0;
+  if (c->threads && !has_thread(c, ev->thread_id)) return 0;
+  if (c->kinds && !(c->kinds & v2_kind_bit(ev->kind))) return 0;
+  return 1;
+}
+
+/* events_next over a v2 trace. */
+static int v2_next(events_cursor *c) {
+  for (;;) {
+    if (!events_v2_next(&c->v2)) {
+      c->base.eof = 1;
+      return SQLITE_OK;
+    }
+    if (!v2_row_passes(c)) continue;
+    if (c->to_skip > 0) {
+      c->to_skip--;
+      continue;
+    }
+    if (c->to_emit > 0) c->to_emit--;
+    return SQLITE_OK;
+  }
+}
+
 /* Moves to the next row: the next record that passes the filters, past the
 ** rows OFFSET skips. */
 static int events_next(sqlite3_vtab_cursor *base) {
@@ -550,6 +619,7 @@ static int events_next(sqlite3_vtab_cursor *base) {
     c->base.eof = 1;
     return SQLITE_OK;
   }
+  if (c->is_v2) return v2_next(c);
   for (;;) {
     rc = read_record(c);
     if (rc != SQLITE_OK && c->skip_corrupt) {
@@ -594,8 +664,10 @@ static void skip_by_ordinal(events_cursor *c) {
 ** buffers are kept for the next query, unless CLOSING. */
 static void events_reset(vtab_cursor *base, int closing) {
   events_cursor *c = (events_cursor *)base;
-  c->stats.records_framed += c->it.records_read;
-  c->it.records_read = 0;
+  c->stats.records_framed += c->it.records_read + c->v2.records;
+  c->it.records_read = c->v2.records = 0;
+  events_v2_end(&c->v2, closing);
+  c->is_v2 = 0;
   stats_flush(&c->stats);
   if (c->entry) trace_cache_release(vtab_cache(base), c->entry);
   c->entry = NULL;
@@ -665,7 +737,9 @@ static int read_plan(events_cursor *c, sqlite3_value **argv, int a,
 ** slot set in idxNum, in slot order (see the enum): offset =/IN
 ** (IDX_OFFSET_IN), offset bounds, ts = and bounds, event_id = and bounds,
 ** thread_id =/IN (IDX_THREAD_IN), kind =/IN (IDX_KIND_IN), LIMIT, OFFSET.
-** IDX_HEADER takes none.
+** IDX_HEADER takes none. idxStr says " ordered" when the plan consumed
+** ORDER BY offset: a v4 file is in that order, a v2 trace is then read
+** in rowid order rather than by timestamp.
 */
 static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
                          const char *idx_str, int argc, sqlite3_value **argv) {
@@ -676,7 +750,6 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
   unsigned options;
   atf_interrupt stop = vtab_interrupt(&c->base);
   int a, rc, match, needs_index;
-  (void)idx_str;
   (void)argc;
   events_reset(&c->base, 0);
   c->base.eof = 1;
@@ -704,6 +777,19 @@ static int events_filter(sqlite3_vtab_cursor *base, int idx_num,
   if (trace_cache_acquire(vtab_cache(&c->base), trace, &c->entry, &err) !=
       ATF_OK)
     return reader_error(c, &err);
+  if (c->entry->format == ATF_FORMAT_V2) {
+    /* Rows by timestamp (a merge of the thread files); in rowid order when
+    ** the plan promised ORDER BY offset; the rowids given for offset =. */
+    c->is_v2 = 1;
+    rc = events_v2_start(&c->v2, &c->entry->v2,
+                         c->targets                    ? EVENTS_V2_TARGETS
+                         : strstr(idx_str, " ordered") ? EVENTS_V2_ROWID
+                                                       : EVENTS_V2_MERGE,
+                         c->targets, c->n_targets);
+    if (rc != SQLITE_OK) return rc;
+    c->base.eof = 0;
+    return events_next(base);
+  }
   atf_iter_init(&c->it, &c->entry->map);
 
   /* The index serves seeks, block skipping and jumps by ordinal; a plain
@@ -733,11 +819,14 @@ static int events_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
     vtab_result_arg(&c->base, ctx, column - COL_TRACE);
     return SQLITE_OK;
   }
+  if (c->is_v2) return events_v2_column(&c->v2, ctx, column);
   return events_row_column(&c->row, ctx, column);
 }
 
 static int events_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid) {
-  *rowid = (sqlite3_int64)((events_cursor *)base)->row.rec.offset;
+  events_cursor *c = (events_cursor *)base;
+  *rowid = c->is_v2 ? (sqlite3_int64)c->v2.ev.rowid
+                    : (sqlite3_int64)c->row.rec.offset;
   return SQLITE_OK;
 }
 

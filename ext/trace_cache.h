@@ -33,8 +33,13 @@
 #define TRACE_CACHE_ENTRIES 8
 
 typedef struct trace_entry {
-  char *trace_arg; /* the argument that last resolved to this entry */
-  char *events_path;
+  char *trace_arg;   /* the argument that last resolved to this entry */
+  atf_format format; /* ATF_FORMAT_V4 or ATF_FORMAT_V2 */
+  char *events_path; /* v4: events.bin; v2: the trace's directory */
+  /* ATF v2: the trace, open (its files mapped) while v2_open. */
+  atf_v2_trace v2;
+  int v2_open;
+  /* ATF v4: */
   atf_map map;          /* map.path is NULL while the entry holds no mapping */
   atf_index index;      /* kept while the entry lives */
   int index_current;    /* the index covers this mapping */
@@ -49,9 +54,10 @@ typedef struct trace_cache {
   sqlite3_uint64 clock; /* acquisitions so far */
 } trace_cache;
 
-/* The entry for TRACE (a pid_* directory, events.bin or trace.json path),
-** with events.bin mapped as it is now; the caller holds it until
-** trace_cache_release. */
+/* The entry for TRACE (a pid_* directory of either format, or the path of
+** one of its files), with the trace's files mapped as they are now; the
+** caller holds it until trace_cache_release. A session folder, or a folder
+** of sessions, is an error that says so and names atf_traces. */
 atf_status trace_cache_acquire(trace_cache *cache, const char *trace,
                                trace_entry **out, atf_error *err);
 void trace_cache_release(trace_cache *cache, trace_entry *entry);

@@ -619,6 +619,12 @@ static int has_or(const qnode *n) {
           has_or(n->a) || has_or(n->b));
 }
 
+/* Whether a plain scan comes in rowid order (query_scans_in_rowid_order):
+** then a LIMIT on it picks rows SQLite defines. */
+static int scans_in_rowid_order = 1;
+
+void query_scans_in_rowid_order(int yes) { scans_in_rowid_order = yes; }
+
 /* ---- ORDER BY and LIMIT ------------------------------------------------ */
 
 static char *limit_clause(gen *g) {
@@ -736,7 +742,7 @@ static void gen_scan(gen *g) {
   }
   q->where = where_clause(g, "");
   scan_order(g);
-  if (chance(g, 45) && (q->order_total || !has_or(q->where)))
+  if (chance(g, 45) && (q->order_total || (scans_in_rowid_order && !has_or(q->where))))
     q->limit = limit_clause(g);
 }
 
@@ -842,7 +848,7 @@ static void gen_left_join(gen *g) {
     q->order = dup(chance(g, 50) ? "a.offset" : "a.offset DESC");
     q->order_total = 1;
   }
-  if (chance(g, 40) && (q->order_total || !has_or(q->where)))
+  if (chance(g, 40) && (q->order_total || (scans_in_rowid_order && !has_or(q->where))))
     q->limit = limit_clause(g);
 }
 
@@ -885,7 +891,7 @@ static void gen_correlated(gen *g) {
     q->order = dup(chance(g, 70) ? "a.offset" : "a.offset DESC");
     q->order_total = 1;
   }
-  if (chance(g, 40) && (q->order_total || !has_or(q->where)))
+  if (chance(g, 40) && (q->order_total || (scans_in_rowid_order && !has_or(q->where))))
     q->limit = limit_clause(g);
 }
 
@@ -1011,6 +1017,7 @@ char *query_render(const query *q, const char *table, const char *sub,
 
 int query_ordered(const query *q) {
   if (q->order) return q->order_total;
+  if (!scans_in_rowid_order) return 0;
   if (q->shape == SHAPE_AGGREGATE || (q->order_total && !q->group)) return 1;
   if (q->group || q->shape == SHAPE_DISTINCT || q->shape == SHAPE_JOIN ||
       q->shape == SHAPE_EXISTS || !q->single)

@@ -100,6 +100,10 @@ char *query_render(const query *q, const char *table, const char *sub,
 ** BY, or an unordered single-table scan without OR (rows in file order,
 ** as the reference's rowid order). Else rows are compared as multisets. */
 int query_ordered(const query *q);
+/* Whether a plain scan of the table under test comes in offset (rowid)
+** order, as over an ATF v4 trace (the default: 1). Over ATF v2 rows come by
+** timestamp: then only a total ORDER BY orders a result. */
+void query_scans_in_rowid_order(int yes);
 
 /* Whether Q may be run: a LIMIT needs an order that makes it exact. */
 int query_valid(const query *q);

@@ -44,6 +44,7 @@
 
 typedef struct trace_case {
   const char *name;
+  int v2; /* an ATF v2 trace: rows by timestamp, not in offset order */
   char dir[700];
   char table[96];     /* the table-valued call, as the queries name it */
   char create[900];   /* CREATE VIRTUAL TABLE temp.ev on the same trace */
@@ -55,6 +56,7 @@ typedef struct trace_case {
 static void trace_dir(trace_case *tc, const char *group, const char *name) {
   char parent[600];
   tc->name = name;
+  tc->v2 = 0;
   snprintf(parent, sizeof parent, "%s/%s", SQLDIFF_DIR, group);
   mkdir(SQLDIFF_DIR, 0777);
   mkdir(parent, 0777);
@@ -102,6 +104,20 @@ static int make_generated(trace_case *tc, const char *group,
   if (s->skip_corrupt)
     snprintf(tc->table, sizeof tc->table, "atf_events(?1, 'skip_corrupt')");
   return atf_gen_write(tc->dir, &o, NULL, NULL);
+}
+
+/* The events of generated_traces[0] written as ATF v2 (atf_gen_write_v2):
+** function ids, depths, detail records, a manifest's symbol table. */
+static int make_v2(trace_case *tc, const char *group) {
+  atf_gen_options o;
+  trace_dir(tc, group, "gen7_v2");
+  tc->v2 = 1;
+  atf_gen_options_default(&o);
+  o.seed = 7;
+  o.events = 3000;
+  o.threads = 4;
+  o.stack_max = 128; /* every stack fits v2's window */
+  return atf_gen_write_v2(tc->dir, &o, NULL);
 }
 
 static int make_edge(trace_case *tc, const char *group, int with_int64_min) {
@@ -366,6 +382,7 @@ static long run_trace(const trace_case *trace, uint64_t run_seed, long n,
     return 1;
   }
   fill_pools(db, &p);
+  query_scans_in_rowid_order(!tc->v2);
   sqlite3_progress_handler(db, 1000, budget_handler, NULL);
   for (long i = only >= 0 ? only : 0; i < (only >= 0 ? only + 1 : n); i++) {
     query q;
@@ -431,10 +448,10 @@ static long compare_whole_table(const trace_case *tc) {
     result x, y;
     result_run(db, a, tc->dir, NULL, 0, &x);
     result_run(db, b, tc->dir, NULL, 0, &y);
-    if (result_compare(&x, &y, 1) != SAME) {
+    if (result_compare(&x, &y, !tc->v2) != SAME) {
       size_t from = result_first_difference(&x, &y);
       fprintf(stderr, "MISMATCH (%s) on %s: %s\n",
-              verdict_name(result_compare(&x, &y, 1)), tc->name, a);
+              verdict_name(result_compare(&x, &y, !tc->v2)), tc->name, a);
       result_print(stderr, "atf_events", &x, from, 4);
       result_print(stderr, "reference ", &y, from, 4);
       failures++;
@@ -487,6 +504,12 @@ static void sqldiff__generated_traces__then_same_answers_as_plain_table(void) {
     CHECK(make_generated(&tc, "generated", &generated_traces[i]) == 0);
     differential_case(&tc, 80);
   }
+}
+
+static void sqldiff__v2_trace__then_same_answers_as_plain_table(void) {
+  trace_case tc;
+  CHECK(make_v2(&tc, "v2") == 0);
+  differential_case(&tc, 200);
 }
 
 static void
@@ -862,6 +885,7 @@ sqldiff__generator__then_covers_every_operator_and_value_type(void) {
 static const check_case cases[] = {
     CASE(sqldiff__generated_traces__then_same_answers_as_plain_table),
     CASE(sqldiff__skip_corrupt_trace__then_same_answers_as_plain_table),
+    CASE(sqldiff__v2_trace__then_same_answers_as_plain_table),
     CASE(sqldiff__edge_trace__then_same_answers_as_plain_table),
     CASE(
         sqldiff__edge_trace_with_int64_min_ts__then_same_answers_as_plain_table),
@@ -898,7 +922,7 @@ static int long_run(long queries, uint64_t seed, const char *only_trace,
     if (make_generated(&traces[n++], "long", &generated_traces[i]) != 0)
       return 2;
   if (make_edge(&traces[n++], "long", 0) != 0 ||
-      make_edge(&traces[n++], "long", 1) != 0)
+      make_edge(&traces[n++], "long", 1) != 0 || make_v2(&traces[n++], "long"))
     return 2;
   for (size_t i = 0; i < n; i++) {
     ok[i] = (!only_trace || strcmp(only_trace, traces[i].name) == 0) &&

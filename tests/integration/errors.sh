@@ -251,7 +251,8 @@ security__directory_device_or_fifo__then_clean_error)
   mkdir "$trace/events.bin" # a directory where the file should be
   expect_error "SELECT count(*) FROM atf_events('$trace')" "$trace/events.bin: not a regular file"
   expect_error "SELECT count(*) FROM atf_events('/dev/zero')" "/dev/zero: not a regular file"
-  expect_error "SELECT count(*) FROM atf_events('$work')" "$work/events.bin: cannot open: No such file"
+  # $work holds pid_1: a session folder, not a trace, and said so.
+  expect_error "SELECT count(*) FROM atf_events('$work')" "$work: a session folder (1 trace), not one trace: list its traces with atf_traces('$work')"
   rmdir "$trace/events.bin"
   mkfifo "$trace/events.bin"
   # No writer will ever come: this must not block (timeout would fail it).

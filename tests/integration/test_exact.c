@@ -73,7 +73,8 @@ static void both(const char *trace, const char *query, char *got,
       "thread_id INTEGER, ts INTEGER, kind TEXT, symbol TEXT, address INTEGER, "
       "registers TEXT, stack BLOB, signal_number INTEGER, signal_name TEXT, "
       "exit_code INTEGER, executable_path TEXT, args TEXT, "
-      "operating_system TEXT, cpu_architecture TEXT);"
+      "operating_system TEXT, cpu_architecture TEXT, function_id INTEGER, "
+      "call_depth INTEGER, os_thread_id INTEGER);"
       "INSERT INTO ref SELECT * FROM atf_events(%Q);",
       trace);
   CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
