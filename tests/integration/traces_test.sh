@@ -155,7 +155,6 @@ traces__view_in_main_schema__then_refused)
   *) echo "a view in main listed the folder: $output"; exit 1 ;;
   esac ;;
 traces__v2_join__then_events_per_trace)
-  # Enabled once atf_events reads ATF v2 (tests/integration/CMakeLists.txt).
   expect_script traces_v2_join ;;
 *)
   echo "unknown case $case"
