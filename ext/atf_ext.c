@@ -5,8 +5,8 @@
 **   sqlite3> SELECT kind, count(*) FROM atf_events('trace_dir') GROUP BY 1;
 **
 ** Registers the table-valued functions atf_events (events_vtab.c),
-** atf_manifest (manifest_vtab.c) and atf_check (check_vtab.c), and two
-** scalars:
+** atf_manifest (manifest_vtab.c), atf_check (check_vtab.c), the call tables
+** and atf_traces (traces_vtab.c), and two scalars:
 **   atf_version()  the extension's version, e.g. '0.1.0'
 **   atf_stats()    JSON of the work the tables did in this process so far
 **                  (stats.h): {"records_framed":N,"headers_decoded":N,
@@ -33,6 +33,7 @@ SQLITE_EXTENSION_INIT1
 #include "manifest_vtab.h"
 #include "stack_vtab.h"
 #include "threads_vtab.h"
+#include "traces_vtab.h"
 #include "stats.h"
 #include "vtab.h"
 
@@ -88,6 +89,7 @@ __attribute__((visibility("default")))
   if (rc == SQLITE_OK) rc = functions_vtab_register(db, conn);
   if (rc == SQLITE_OK) rc = stack_vtab_register(db, conn);
   if (rc == SQLITE_OK) rc = threads_vtab_register(db, conn);
+  if (rc == SQLITE_OK) rc = traces_vtab_register(db, conn);
   if (conn->refs == 0) sqlite3_free(conn); /* no module took it */
   if (rc == SQLITE_OK)
     rc = sqlite3_create_function(db, "atf_version", 0,

@@ -109,13 +109,15 @@ static int check_created(const atf_vtab *vtab, char **err_msg) {
   const vtab_table *t = vtab->table;
   atf_error err;
   if (!vtab->args[0]) {
-    *err_msg = sqlite3_mprintf(
-        "%s: no trace given: use %s('path/to/pid_dir'), or the path of its "
-        "events.bin or trace.json",
-        t->name, t->name);
+    *err_msg = t->missing_arg
+                   ? sqlite3_mprintf("%s: %s", t->name, t->missing_arg)
+                   : sqlite3_mprintf(
+                         "%s: no trace given: use %s('path/to/pid_dir'), or "
+                         "the path of its events.bin or trace.json",
+                         t->name, t->name);
     return SQLITE_ERROR;
   }
-  if (trace_probe(vtab->args[0], &err) != ATF_OK) {
+  if ((t->probe ? t->probe : trace_probe)(vtab->args[0], &err) != ATF_OK) {
     *err_msg = sqlite3_mprintf("%s: %s", t->name, err.message);
     return SQLITE_ERROR;
   }
@@ -331,11 +333,14 @@ const char *vtab_arg_text(vtab_cursor *cur, int j) {
 const char *vtab_trace(vtab_cursor *cur) {
   const char *trace = vtab_arg_text(cur, 0);
   if (!trace) {
-    const char *name = ((atf_vtab *)cur->base.pVtab)->table->name;
-    vtab_error(cur->base.pVtab, SQLITE_ERROR,
-               "no trace given: use %s('path/to/pid_dir'), or the path of "
-               "its events.bin or trace.json",
-               name);
+    const vtab_table *t = ((atf_vtab *)cur->base.pVtab)->table;
+    if (t->missing_arg)
+      vtab_error(cur->base.pVtab, SQLITE_ERROR, "%s", t->missing_arg);
+    else
+      vtab_error(cur->base.pVtab, SQLITE_ERROR,
+                 "no trace given: use %s('path/to/pid_dir'), or the path of "
+                 "its events.bin or trace.json",
+                 t->name);
   }
   return trace;
 }

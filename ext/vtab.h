@@ -53,6 +53,12 @@ struct vtab_table {
   ** trace and options, which xConnect checks itself, are all there is. */
   int (*check_args)(sqlite3 *db, const vtab_table *table, char *const *args,
                     char **err_msg);
+  /* For a table whose first argument is not one trace (atf_traces): the
+  ** check of CREATE VIRTUAL TABLE's first argument (NULL: trace_probe), and
+  ** what to say when it is missing, after "NAME: " (NULL: "no trace
+  ** given: use NAME('path/to/pid_dir'), ..."). */
+  atf_status (*probe)(const char *arg, atf_error *err);
+  const char *missing_arg;
 };
 
 /* What the connection's tables share: the traces it has open. */

@@ -47,7 +47,14 @@ typedef struct atf_format_info {
   ** malloc'd. */
   char *dir;
   uint32_t entries; /* session: pid_* traces; root: session folders */
+  /* For a directory, the trace files it holds, set also when detection
+  ** fails (both formats, a wrong magic): ATF_FILES_V4 (events.bin or
+  ** trace.json), ATF_FILES_V2 (manifest.json, thread_<n>/ files). Nonzero:
+  ** a trace, damaged or not, rather than a folder to look into. */
+  unsigned trace_files;
 } atf_format_info;
+#define ATF_FILES_V4 1u
+#define ATF_FILES_V2 2u
 
 /* Says what PATH is, by what is on disk and the files' first bytes, never by
 ** a name alone:
@@ -71,6 +78,90 @@ atf_status atf_format_detect(const char *path, atf_format_info *out,
 void atf_format_info_free(atf_format_info *info);
 /* "atf4", "atf2", "session", "session_root", "unknown". */
 const char *atf_format_name(atf_format format);
+
+/* ---- every trace under a folder (traces.c) ------------------------------ */
+
+/* Directories more than this many levels below the root are not looked at
+** (a folder of sessions needs 2: root/session_x/pid_n). */
+#define ATF_TRACES_MAX_DEPTH 8
+
+/* One trace found by atf_traces_list. */
+typedef struct atf_trace_entry {
+  char *path;    /* ROOT joined with the names below it: the argument every
+                    table takes (ROOT itself when it is a trace's file) */
+  char *dir;     /* the trace directory (path, or the directory of the file) */
+  char *session; /* the name of the directory holding dir; NULL for "/" */
+  atf_format format; /* ATF_FORMAT_V4, ATF_FORMAT_V2, or ATF_FORMAT_UNKNOWN
+                        when it holds both formats or cannot be read */
+  char *error;       /* NULL, or why it could not even be told (malloc'd) */
+  int has_pid;
+  int64_t pid; /* from dir's name, pid_<n> (decimal, fits int64) */
+} atf_trace_entry;
+
+typedef struct atf_trace_list {
+  atf_trace_entry *entries; /* sorted by path, byte order (strcmp) */
+  size_t count;
+} atf_trace_list;
+
+/* Every trace under ROOT: ROOT itself when it is a trace (or a file of
+** one), else the directories below it, depth first, down to MAX_DEPTH
+** levels (ATF_TRACES_MAX_DEPTH for SQL; at most 64). A directory is a
+** trace when atf_format_detect says so or it holds trace files that do not
+** detect (both formats, a wrong magic: an entry all the same); a trace's
+** subdirectories are not looked into; other directories are. Names
+** starting with '.' are skipped; symbolic links are never followed below
+** ROOT (ROOT itself may be one), so a loop of them ends. A directory below
+** ROOT that cannot be read is an entry with its error, never a failure.
+** STOP (may be NULL) is asked every 16 directories.
+** Errors: ATF_ERR_NOT_FOUND / ATF_ERR_IO (ROOT missing or unreadable),
+** ATF_ERR_FORMAT (ROOT a file that belongs to no trace),
+** ATF_ERR_INTERRUPTED, ATF_ERR_NOMEM. Free OUT with atf_trace_list_free
+** (also after an error). */
+atf_status atf_traces_list(const char *root, unsigned max_depth,
+                           const atf_interrupt *stop, atf_trace_list *out,
+                           atf_error *err);
+void atf_trace_list_free(atf_trace_list *list);
+
+/* What one trace is, read without reading its records when a manifest has
+** the answer. A has_* flag of 0 means unknown (NULL in SQL). */
+typedef struct atf_trace_summary {
+  atf_format format;
+  int finalized; /* v4: trace.json present and valid; v2: manifest.json
+                    present and valid and every index.atf has its footer */
+  int has_pid;
+  int64_t pid;     /* from the name pid_<n>; else trace.json's pid (v4) */
+  char *os, *arch; /* v4: trace.json's, else the first record's when it is
+                      a trace_start; v2: the first index header's names */
+  int has_threads;
+  uint64_t threads; /* v2: thread_<n> directories; v4: unknown */
+  int has_event_count;
+  uint64_t event_count; /* v4: trace.json's eventCount, else records framed
+                           (up to framing damage); v2: index records */
+  int has_bytes;
+  uint64_t bytes; /* v4: events.bin's size, else the bytes of the whole
+                     records framed; v2: 32 per index record */
+  int has_time_start, has_time_end;
+  /* v4: trace.json's timeStartNs/timeEndNs, else the timestamps of the
+  ** first and last records (int64 bits); v2: the reader's range
+  ** (atf_v2_trace: time_start_ns, time_end_ns), unknown without records. */
+  uint64_t time_start_ns, time_end_ns;
+  /* NULL, or the first problem that makes part of the trace unreadable
+  ** (a file that cannot be opened or parsed, framing damage, a thread the
+  ** manifest names that is missing), with how many more there are; a torn
+  ** tail or a missing manifest (a crash) is not one. malloc'd. */
+  char *error;
+} atf_trace_summary;
+
+/* Summarizes the trace of ENTRY. v4: trace.json parsed; events.bin only
+** stat'ed when it is valid, else framed once (the length prefixes; the
+** first and last records' headers decoded), asking STOP (may be NULL) as a
+** long pass does. v2: atf_v2_open, lenient (headers, no records). Damage
+** goes to OUT->error; the call fails only with ATF_ERR_NOMEM or
+** ATF_ERR_INTERRUPTED. Free OUT with atf_trace_summary_free. */
+atf_status atf_trace_summarize(const atf_trace_entry *entry,
+                               const atf_interrupt *stop,
+                               atf_trace_summary *out, atf_error *err);
+void atf_trace_summary_free(atf_trace_summary *s);
 
 /* ---- on-disk constants ------------------------------------------------- */
 

@@ -185,6 +185,7 @@ static atf_status detect_dir(const char *path, atf_format_info *out,
   if (rc != ATF_OK) return rc;
   v4 = s.events_bin || s.trace_json;
   v2 = s.thread_files || s.manifest_json;
+  out->trace_files = (v4 ? ATF_FILES_V4 : 0) | (v2 ? ATF_FILES_V2 : 0);
   if (v4 && v2)
     return atf_fail(err, ATF_ERR_FORMAT, ATF_NO_OFFSET,
                     "%s: holds both an ATF v4 trace (events.bin/trace.json) "
