@@ -119,12 +119,84 @@ static int check_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
   return rc;
 }
 
+/* Closes the summary row's JSON object (the last row), with the
+** timestamps when there are any. */
+static void end_summary(check_cursor *c, int has_ts, sqlite3_int64 first_ts,
+                        sqlite3_int64 last_ts, sqlite3_int64 min_ts,
+                        sqlite3_int64 max_ts) {
+  char *closed;
+  if (c->oom) return;
+  closed = has_ts ? sqlite3_mprintf("%s,\"first_ts\":%lld,\"last_ts\":%lld,"
+                                    "\"min_ts\":%lld,\"max_ts\":%lld}",
+                                    c->rows[c->n_rows - 1].message, first_ts,
+                                    last_ts, min_ts, max_ts)
+                  : sqlite3_mprintf("%s}", c->rows[c->n_rows - 1].message);
+  sqlite3_free(c->rows[c->n_rows - 1].message);
+  c->rows[c->n_rows - 1].message = closed;
+  if (!closed) c->oom = 1;
+}
+
+/* The 'more' rows, for codes past MAX_PER_CODE. */
+static void add_more_rows(check_cursor *c) {
+  for (size_t i = 0; i < 16 && c->codes[i].code; i++)
+    if (c->codes[i].seen > MAX_PER_CODE)
+      add_row(c, "info", "more", -1,
+              sqlite3_mprintf("%llu more %s findings beyond the first %d",
+                              c->codes[i].seen - MAX_PER_CODE, c->codes[i].code,
+                              MAX_PER_CODE));
+}
+
+static int check_v4(check_cursor *c, const char *trace,
+                    const atf_interrupt *stop) {
+  atf_check_summary s;
+  atf_error err;
+  atf_status rc = atf_check_trace(trace, on_finding, c, stop, &s, &err);
+  /* What was read counts, finished or not. */
+  atf_stats read = {.records_framed = s.events,
+                    .headers_decoded = s.events,
+                    .payloads_decoded = s.events};
+  stats_flush(&read);
+  if (rc != ATF_OK) return vtab_reader_error(c->base.base.pVtab, &err);
+  add_more_rows(c);
+  add_row(c, "info", "summary", -1,
+          sqlite3_mprintf("{\"events\":%llu,\"bytes\":%llu,\"corrupt\":%llu,"
+                          "\"torn_bytes\":%llu,\"unread_bytes\":%llu",
+                          s.events, s.bytes, s.corrupt, s.torn_bytes,
+                          s.unread_bytes));
+  end_summary(c, s.has_ts, s.first_ts, s.last_ts, s.min_ts, s.max_ts);
+  return SQLITE_OK;
+}
+
+static int check_v2(check_cursor *c, const char *dir,
+                    const atf_interrupt *stop) {
+  atf_v2_check_summary s;
+  atf_error err;
+  atf_status rc = atf_v2_check_trace(dir, on_finding, c, stop, &s, &err);
+  atf_stats read = {.records_framed = s.events, .headers_decoded = s.events};
+  stats_flush(&read);
+  if (rc != ATF_OK) return vtab_reader_error(c->base.base.pVtab, &err);
+  add_more_rows(c);
+  add_row(c, "info", "summary", -1,
+          sqlite3_mprintf(
+              "{\"events\":%llu,\"bytes\":%llu,\"corrupt\":0,"
+              "\"torn_bytes\":%llu,\"unread_bytes\":0,\"threads\":%llu,"
+              "\"details\":%llu,\"dangling\":%llu,\"twins\":%llu,"
+              "\"backwards\":%llu,\"unreadable\":%llu,\"orphans\":%llu",
+              s.events, s.bytes, s.torn_bytes, s.threads, s.details, s.dangling,
+              s.twins, s.backwards, s.unreadable, s.orphans));
+  end_summary(c, s.has_ts, (sqlite3_int64)s.first_ts, (sqlite3_int64)s.last_ts,
+              (sqlite3_int64)s.min_ts, (sqlite3_int64)s.max_ts);
+  return SQLITE_OK;
+}
+
 /* xFilter: argv holds the trace argument (vtab_filter_args). The whole
-** trace is read here; the rows are the findings it left. */
+** trace is read here; the rows are the findings it left. A v2 trace (told
+** by atf_format_detect) is checked by atf_v2_check_trace; a session folder
+** is the trace cache's error, which names atf_traces. */
 static int check_filter(sqlite3_vtab_cursor *base, int idx_num,
                         const char *idx_str, int argc, sqlite3_value **argv) {
   check_cursor *c = (check_cursor *)base;
-  atf_check_summary s;
+  atf_format_info info;
   atf_error err;
   const char *trace;
   int n, match, rc;
@@ -135,41 +207,23 @@ static int check_filter(sqlite3_vtab_cursor *base, int idx_num,
   if (rc != SQLITE_OK || !match) return rc;
   if (!(trace = vtab_trace(&c->base))) return SQLITE_ERROR;
   atf_interrupt stop = vtab_interrupt(&c->base);
-  rc = atf_check_trace(trace, on_finding, c, &stop, &s, &err);
-  {
-    /* What was read counts, finished or not. */
-    atf_stats read = {.records_framed = s.events,
-                      .headers_decoded = s.events,
-                      .payloads_decoded = s.events};
-    stats_flush(&read);
+  if (atf_format_detect(trace, &info, &err) != ATF_OK ||
+      info.format == ATF_FORMAT_V4) {
+    rc = check_v4(c, trace, &stop);
+  } else if (info.format == ATF_FORMAT_V2) {
+    rc = check_v2(c, info.dir, &stop);
+  } else {
+    trace_entry *entry;
+    if (trace_cache_acquire(vtab_cache(&c->base), trace, &entry, &err) ==
+        ATF_OK) { /* not expected: the cache told the same */
+      trace_cache_release(vtab_cache(&c->base), entry);
+      rc = vtab_error(base->pVtab, SQLITE_ERROR, "%s: not a trace", trace);
+    } else {
+      rc = vtab_reader_error(base->pVtab, &err);
+    }
   }
-  if (rc != ATF_OK) return vtab_reader_error(base->pVtab, &err);
-  for (size_t i = 0; i < 16 && c->codes[i].code; i++)
-    if (c->codes[i].seen > MAX_PER_CODE)
-      add_row(c, "info", "more", -1,
-              sqlite3_mprintf("%llu more %s findings beyond the first %d",
-                              c->codes[i].seen - MAX_PER_CODE, c->codes[i].code,
-                              MAX_PER_CODE));
-  add_row(c, "info", "summary", -1,
-          sqlite3_mprintf("{\"events\":%llu,\"bytes\":%llu,\"corrupt\":%llu,"
-                          "\"torn_bytes\":%llu,\"unread_bytes\":%llu",
-                          s.events, s.bytes, s.corrupt, s.torn_bytes,
-                          s.unread_bytes));
-  if (!c->oom && s.has_ts) {
-    char *with_ts =
-        sqlite3_mprintf("%s,\"first_ts\":%lld,\"last_ts\":%lld,\"min_ts\":%lld,"
-                        "\"max_ts\":%lld}",
-                        c->rows[c->n_rows - 1].message, s.first_ts, s.last_ts,
-                        s.min_ts, s.max_ts);
-    sqlite3_free(c->rows[c->n_rows - 1].message);
-    c->rows[c->n_rows - 1].message = with_ts;
-    if (!with_ts) c->oom = 1;
-  } else if (!c->oom) {
-    char *closed = sqlite3_mprintf("%s}", c->rows[c->n_rows - 1].message);
-    sqlite3_free(c->rows[c->n_rows - 1].message);
-    c->rows[c->n_rows - 1].message = closed;
-    if (!closed) c->oom = 1;
-  }
+  atf_format_info_free(&info);
+  if (rc != SQLITE_OK) return rc;
   c->base.eof = c->n_rows == 0;
   return c->oom ? SQLITE_NOMEM : SQLITE_OK;
 }

@@ -13,6 +13,9 @@
 **                                and $LT$-style escapes decoded
 **   Rust v0           _R...      the path with generic arguments, crate
 **                                disambiguators left out
+** Mach-O (macOS) symbols carry one more leading underscore (__Z..., __R...,
+** as in the ADA tracer's v2 fixtures): it is dropped first, as c++filt
+** --strip-underscore does; no ELF mangled name starts with "__Z" or "__R".
 ** Everything else comes back unchanged, the same type and bytes: plain C
 ** names, Swift ($s..., _$s...), Objective-C (-[Cls sel:]) and whatever no
 ** Debian library demangles, and names that are not valid mangled names.
@@ -140,6 +143,7 @@ static int run(dm_call *c, const char *in) {
 
 static int demangle(dm_call *c, const char *in) {
   int ok;
+  if (in[0] == '_' && in[1] == '_' && (in[2] == 'Z' || in[2] == 'R')) in++;
   memset(c, 0, sizeof *c);
   current = c;
   ok = run(c, in);

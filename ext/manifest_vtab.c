@@ -1,6 +1,7 @@
 /*
-** manifest_vtab.c - atf_manifest: one row, what a trace's trace.json says and
-** what its events.bin is now.
+** manifest_vtab.c - atf_manifest: one row, what a trace's manifest says
+** (trace.json for ATF v4, manifest.json for ATF v2) and what its files are
+** now.
 **
 ** Usage:
 **
@@ -8,28 +9,40 @@
 **   SELECT event_count, (SELECT count(*) FROM atf_events('traces/s1/pid_4242'))
 **     FROM atf_manifest('traces/s1/pid_4242');
 **
-** Columns:
+** Columns (v4 from trace.json; v2 as said):
 **
-**   os, arch                 TEXT
-**   pid                      INTEGER  NULL when absent
-**   session_id               INTEGER  (uint64 bits) NULL when absent
-**   time_start_ns            INTEGER  the writer's wall clock at open
-**   time_end_ns              INTEGER  ... and at finalize
-**   event_count              INTEGER  events the writer appended
-**   bytes_written            INTEGER  NULL when absent
-**   modules                  TEXT     JSON array of module UUIDs
+**   os, arch                 TEXT     v2: of the first index.atf header
+**   pid                      INTEGER  NULL when absent (v2: always)
+**   session_id               INTEGER  (uint64 bits) NULL when absent (v2:
+*always)
+**   time_start_ns            INTEGER  the writer's clock at open (v2: the
+**   time_end_ns              INTEGER  ... and at finalize     manifest's, NULL
+**                                                             when absent)
+**   event_count              INTEGER  events the writer appended (v2: index
+**                                     records in the files now)
+**   bytes_written            INTEGER  NULL when absent (v2: always)
+**   modules                  TEXT     JSON array: v4 as trace.json lists them
+**                                     (UUIDs); v2 {module_id, path,
+**                                     base_address, size, uuid} objects
 **   span_count, first_event_offset, last_event_offset, events_file_size
-**                            INTEGER  keys of an earlier draft; NULL if absent
+**                            INTEGER  keys of an earlier v4 draft; NULL if
+**                                     absent (v2: always)
 **   events_bin_size          INTEGER  size of events.bin now; NULL if missing
+**                                     (v2: always)
 **   manifest                 TEXT     the whole JSON, unknown keys included
+**   format                   TEXT     'atf4' or 'atf2'
+**   format_version           TEXT     v2: the manifest's; v4: NULL
+**   threads                  INTEGER  v2: thread_<n> directories; v4: NULL
 **   trace                    HIDDEN   the trace argument
 **
-** A trace without trace.json (crashed, or still running) is an error that
-** says so; atf_events reads such a trace all the same.
+** A trace without its manifest (crashed, or still running) is an error that
+** says so; atf_events reads such a trace all the same. A session folder is
+** an error naming atf_traces.
 */
 #include <stdio.h>
 #include <string.h>
 
+#include "json_buf.h"
 #include "manifest_vtab.h"
 #include "vtab.h"
 SQLITE_EXTENSION_INIT3
@@ -50,6 +63,9 @@ enum {
   COL_EVENTS_FILE_SIZE,
   COL_EVENTS_BIN_SIZE,
   COL_MANIFEST,
+  COL_FORMAT,
+  COL_FORMAT_VERSION,
+  COL_THREADS,
   COL_TRACE
 };
 
@@ -59,18 +75,23 @@ static const char SCHEMA[] =
     "bytes_written INTEGER, modules TEXT, span_count INTEGER, "
     "first_event_offset INTEGER, last_event_offset INTEGER, "
     "events_file_size INTEGER, events_bin_size INTEGER, manifest TEXT, "
-    "trace HIDDEN)";
+    "format TEXT, format_version TEXT, threads INTEGER, trace HIDDEN)";
 
 typedef struct manifest_cursor {
   vtab_cursor base;
-  atf_manifest manifest;
+  atf_manifest manifest; /* v4 */
+  trace_entry *v2;       /* v2: the trace held, its manifest parsed */
+  json_buf modules;      /* v2: the modules column */
   int has_events_size;
   sqlite3_int64 events_size;
 } manifest_cursor;
 
 static void manifest_reset(vtab_cursor *base, int closing) {
-  (void)closing;
-  atf_manifest_free(&((manifest_cursor *)base)->manifest);
+  manifest_cursor *c = (manifest_cursor *)base;
+  atf_manifest_free(&c->manifest);
+  if (c->v2) trace_cache_release(vtab_cache(base), c->v2);
+  c->v2 = NULL;
+  if (closing) json_free(&c->modules);
 }
 
 /* xBestIndex: the trace argument (vtab.h) and nothing else. */
@@ -83,26 +104,13 @@ static int manifest_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
   return rc;
 }
 
-/* xFilter: argv holds the trace argument (vtab_filter_args). */
-static int manifest_filter(sqlite3_vtab_cursor *base, int idx_num,
-                           const char *idx_str, int argc,
-                           sqlite3_value **argv) {
-  manifest_cursor *c = (manifest_cursor *)base;
+/* The v4 row: trace.json parsed, events.bin's size taken. */
+static int filter_v4(manifest_cursor *c, const char *trace) {
   atf_trace_paths paths;
   atf_file_id events_id;
   atf_error err;
-  atf_status rc;
-  const char *trace;
-  int n, match, src;
-  (void)idx_str;
-  (void)argc;
-  manifest_reset(&c->base, 0);
-  c->base.eof = 1;
-  src = vtab_filter_args(&c->base, idx_num, argv, &n, &match);
-  if (src != SQLITE_OK || !match) return src;
-  if (!(trace = vtab_trace(&c->base))) return SQLITE_ERROR;
-  rc = atf_trace_paths_resolve(trace, &paths, &err);
-  if (rc != ATF_OK) return vtab_reader_error(base->pVtab, &err);
+  atf_status rc = atf_trace_paths_resolve(trace, &paths, &err);
+  if (rc != ATF_OK) return vtab_reader_error(c->base.base.pVtab, &err);
   rc = atf_manifest_load(paths.manifest_path, &c->manifest, &err);
   if (rc == ATF_ERR_NOT_FOUND) {
     rc = err.code = ATF_ERR_MANIFEST;
@@ -115,9 +123,100 @@ static int manifest_filter(sqlite3_vtab_cursor *base, int idx_num,
       atf_file_id_read(paths.events_path, &events_id, NULL) == ATF_OK;
   if (c->has_events_size) c->events_size = (sqlite3_int64)events_id.size;
   atf_trace_paths_free(&paths);
-  if (rc != ATF_OK) return vtab_reader_error(base->pVtab, &err);
-  c->base.eof = 0;
+  if (rc != ATF_OK) return vtab_reader_error(c->base.base.pVtab, &err);
   return SQLITE_OK;
+}
+
+/* The modules of a v2 manifest as a JSON array, every integer exact. */
+static void modules_json(json_buf *b, const atf_v2_manifest *m) {
+  char hex[24];
+  json_reset(b);
+  json_char(b, '[');
+  for (size_t i = 0; i < m->module_count; i++) {
+    const atf_v2_module *mod = &m->modules[i];
+    const char *path = mod->path ? mod->path : "";
+    if (i) json_char(b, ',');
+    json_char(b, '{');
+    json_string(b, (atf_bytes){(const uint8_t *)"module_id", 9});
+    json_char(b, ':');
+    json_int64(b, mod->module_id);
+    json_char(b, ',');
+    json_string(b, (atf_bytes){(const uint8_t *)"path", 4});
+    json_char(b, ':');
+    json_string(b, (atf_bytes){(const uint8_t *)path, strlen(path)});
+    if (mod->has_base_address) {
+      snprintf(hex, sizeof hex, "0x%llx",
+               (unsigned long long)mod->base_address);
+      json_char(b, ',');
+      json_string(b, (atf_bytes){(const uint8_t *)"base_address", 12});
+      json_char(b, ':');
+      json_string(b, (atf_bytes){(const uint8_t *)hex, strlen(hex)});
+    }
+    if (mod->has_size) {
+      json_char(b, ',');
+      json_string(b, (atf_bytes){(const uint8_t *)"size", 4});
+      json_char(b, ':');
+      json_int64(b, (int64_t)mod->size);
+    }
+    if (mod->uuid) {
+      json_char(b, ',');
+      json_string(b, (atf_bytes){(const uint8_t *)"uuid", 4});
+      json_char(b, ':');
+      json_string(b,
+                  (atf_bytes){(const uint8_t *)mod->uuid, strlen(mod->uuid)});
+    }
+    json_char(b, '}');
+  }
+  json_char(b, ']');
+}
+
+/* The v2 row (or the error of a session folder, or of a trace without a
+** readable manifest.json). */
+static int filter_v2(manifest_cursor *c, const char *trace) {
+  sqlite3_vtab *vtab = c->base.base.pVtab;
+  const atf_v2_trace *t;
+  atf_error err;
+  if (trace_cache_acquire(vtab_cache(&c->base), trace, &c->v2, &err) != ATF_OK)
+    return vtab_reader_error(vtab, &err);
+  t = &c->v2->v2;
+  if (!t->has_manifest)
+    return vtab_error(vtab, SQLITE_ERROR,
+                      "%s: trace not finalized: manifest.json is missing (the "
+                      "tracer crashed or is still running); atf_events still "
+                      "reads its events",
+                      t->manifest_path);
+  if (t->manifest_status != ATF_OK)
+    return vtab_reader_error(vtab, &t->manifest_error);
+  modules_json(&c->modules, &t->manifest);
+  if (c->modules.oom) return SQLITE_NOMEM;
+  return SQLITE_OK;
+}
+
+/* xFilter: argv holds the trace argument (vtab_filter_args). The trace's
+** format is told first (atf_format_detect); what is not v4 goes through
+** the trace cache, which also names atf_traces for a session folder. */
+static int manifest_filter(sqlite3_vtab_cursor *base, int idx_num,
+                           const char *idx_str, int argc,
+                           sqlite3_value **argv) {
+  manifest_cursor *c = (manifest_cursor *)base;
+  atf_format_info info;
+  atf_error err;
+  const char *trace;
+  int n, match, rc, v4;
+  (void)idx_str;
+  (void)argc;
+  manifest_reset(&c->base, 0);
+  c->base.eof = 1;
+  c->has_events_size = 0;
+  rc = vtab_filter_args(&c->base, idx_num, argv, &n, &match);
+  if (rc != SQLITE_OK || !match) return rc;
+  if (!(trace = vtab_trace(&c->base))) return SQLITE_ERROR;
+  v4 = atf_format_detect(trace, &info, &err) != ATF_OK ||
+       info.format == ATF_FORMAT_V4;
+  atf_format_info_free(&info);
+  rc = v4 ? filter_v4(c, trace) : filter_v2(c, trace);
+  if (rc == SQLITE_OK) c->base.eof = 0;
+  return rc;
 }
 
 static int manifest_next(sqlite3_vtab_cursor *base) {
@@ -140,10 +239,48 @@ static void result_string(sqlite3_context *ctx, const char *s) {
   vtab_result_text(ctx, b);
 }
 
+static void result_known_u64(sqlite3_context *ctx, int known, uint64_t v) {
+  if (known) sqlite3_result_int64(ctx, (sqlite3_int64)v);
+}
+
+static void result_name(sqlite3_context *ctx, const char *name) {
+  if (name) result_string(ctx, name);
+}
+
+/* A column of the v2 row; the v4-only ones stay NULL. */
+static void column_v2(manifest_cursor *c, sqlite3_context *ctx, int column) {
+  const atf_v2_trace *t = &c->v2->v2;
+  const atf_v2_manifest *m = &t->manifest;
+  switch (column) {
+  case COL_OS: result_name(ctx, atf_v2_os_name(t->os)); break;
+  case COL_ARCH: result_name(ctx, atf_v2_arch_name(t->arch)); break;
+  case COL_TIME_START_NS: result_opt(ctx, m->time_start_ns); break;
+  case COL_TIME_END_NS: result_opt(ctx, m->time_end_ns); break;
+  case COL_EVENT_COUNT: result_known_u64(ctx, 1, t->records); break;
+  case COL_MODULES:
+    sqlite3_result_text(ctx, c->modules.data, (int)c->modules.len,
+                        SQLITE_TRANSIENT);
+    break;
+  case COL_MANIFEST: result_string(ctx, m->json); break;
+  case COL_FORMAT: result_string(ctx, "atf2"); break;
+  case COL_FORMAT_VERSION: result_name(ctx, m->format_version); break;
+  case COL_THREADS: result_known_u64(ctx, 1, t->thread_count); break;
+  default: break;
+  }
+}
+
 static int manifest_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
                            int column) {
   manifest_cursor *c = (manifest_cursor *)base;
   const atf_manifest *m = &c->manifest;
+  if (column == COL_TRACE) {
+    vtab_result_arg(&c->base, ctx, 0);
+    return SQLITE_OK;
+  }
+  if (c->v2) {
+    column_v2(c, ctx, column);
+    return SQLITE_OK;
+  }
   switch (column) {
   case COL_OS: result_string(ctx, m->os); break;
   case COL_ARCH: result_string(ctx, m->arch); break;
@@ -170,7 +307,8 @@ static int manifest_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
     if (c->has_events_size) sqlite3_result_int64(ctx, c->events_size);
     break;
   case COL_MANIFEST: result_string(ctx, m->json); break;
-  case COL_TRACE: vtab_result_arg(&c->base, ctx, 0); break;
+  case COL_FORMAT: result_string(ctx, "atf4"); break;
+  default: break; /* format_version, threads: v2 only */
   }
   return SQLITE_OK;
 }

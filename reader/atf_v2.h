@@ -683,6 +683,7 @@ typedef struct atf_v2_check_summary {
   uint64_t twins;      /* pairs of twin records */
   uint64_t backwards;  /* records older than the one before in the file */
   uint64_t unreadable; /* files that cannot be read */
+  uint64_t orphans;    /* returns that pair with no open call */
   int has_ts;
   uint64_t first_ts, last_ts; /* in merge order */
   uint64_t min_ts, max_ts;
@@ -708,11 +709,15 @@ typedef struct atf_v2_check_summary {
 **            (twins, see atf_v2_twins), ts_backwards, unknown_event_kind,
 **            symbol_id_mismatch (function_id is not module_id << 32 |
 **            symbol_index), duplicate_symbol, invalid_utf8 (a symbol name or
-**            module path)
-** SUM gets the totals. Returns ATF_OK unless DIR cannot be opened as a v2
+**            module path), orphan_return (a return, not the second of a
+**            twin pair, that pairs with no open call, as the walker pairs)
+** SUM gets the totals. STOP (may be NULL) is asked as a long pass asks
+** (atf_interrupt). Returns ATF_OK unless DIR cannot be opened as a v2
 ** trace at all (missing, not a directory, no thread_<n> and no manifest,
-** more than ATF_V2_MAX_THREADS threads) or memory runs out. */
+** more than ATF_V2_MAX_THREADS threads), memory runs out, or STOP stops
+** it (ATF_ERR_INTERRUPTED). */
 atf_status atf_v2_check_trace(const char *dir, atf_finding_fn fn, void *user,
+                              const atf_interrupt *stop,
                               atf_v2_check_summary *sum, atf_error *err);
 
 #ifdef __cplusplus

@@ -19,6 +19,10 @@ typedef struct check_ctx {
   void *user;
   int stop;
   atf_v2_check_summary *sum;
+  const atf_interrupt *interrupt;
+  atf_pairing *pairing; /* calls paired as the call tables pair them */
+  atf_status rc;        /* ATF_ERR_INTERRUPTED or ATF_ERR_NOMEM stops it */
+  atf_error *err;
 } check_ctx;
 
 static void report(check_ctx *ctx, atf_severity severity, const char *code,
@@ -334,6 +338,38 @@ static void check_link(check_ctx *ctx, atf_v2_thread *th,
   }
 }
 
+/* Feeds EV (not the second of a twin pair: the walker leaves those out)
+** to the pairing, reporting a return that matches no open call. */
+static void pair(check_ctx *ctx, const atf_v2_thread *th,
+                 const atf_v2_event *ev) {
+  atf_pair_event pe = {.offset = ev->rowid,
+                       .thread_id = (int32_t)th->slot,
+                       .has_ts = 1,
+                       .ts = (int64_t)ev->ts_ns,
+                       .has_function_id = 1,
+                       .function_id = ev->function_id,
+                       .call_depth = ev->call_depth};
+  uint64_t orphans = atf_pairing_orphans(ctx->pairing);
+  atf_call closed;
+  if (ev->kind != ATF_V2_CALL && ev->kind != ATF_V2_RETURN) return;
+  pe.kind = ev->kind == ATF_V2_CALL ? ATF_KIND_FUNCTION_CALL
+                                    : ATF_KIND_FUNCTION_RETURN;
+  if (atf_pairing_feed(ctx->pairing, &pe, ctx->err) != ATF_OK) {
+    ctx->rc = ATF_ERR_NOMEM;
+    ctx->stop = 1;
+    return;
+  }
+  while (atf_pairing_pop(ctx->pairing, &closed))
+    ;
+  if (atf_pairing_orphans(ctx->pairing) > orphans)
+    report(ctx, ATF_SEVERITY_WARNING, "orphan_return", ev->offset,
+           "%s: byte offset %llu: record %u, a return of function "
+           "0x%016llx at depth %u, matches no open call (README: Pairing "
+           "rules); counted, not made into a call",
+           th->index_path, (ull)ev->offset, ev->seq, (ull)ev->function_id,
+           ev->call_depth);
+}
+
 static void check_records(check_ctx *ctx, atf_v2_thread *th, atf_v2_twins *tw) {
   uint64_t prev_ts = 0;
   atf_v2_check_summary *sum = ctx->sum;
@@ -341,6 +377,7 @@ static void check_records(check_ctx *ctx, atf_v2_thread *th, atf_v2_twins *tw) {
   for (uint64_t i = 0; i < th->index.records && !ctx->stop; i++) {
     atf_v2_event ev;
     uint64_t twin;
+    int is_twin;
     atf_v2_event_read(th, i, &ev, NULL);
     sum->events++;
     sum->bytes += ATF_V2_INDEX_RECORD_BYTES;
@@ -367,7 +404,13 @@ static void check_records(check_ctx *ctx, atf_v2_thread *th, atf_v2_twins *tw) {
              (ull)(prev_ts - ev.ts_ns));
     }
     prev_ts = ev.ts_ns;
-    if (atf_v2_twins_feed(tw, &ev, &twin)) {
+    if (atf_stopped(ctx->interrupt, sum->events, ctx->err)) {
+      ctx->rc = ATF_ERR_INTERRUPTED;
+      ctx->stop = 1;
+      return;
+    }
+    is_twin = atf_v2_twins_feed(tw, &ev, &twin);
+    if (is_twin) {
       sum->twins++;
       report(ctx, ATF_SEVERITY_WARNING, "duplicate_event", ev.offset,
              "%s: byte offset %llu: record %u repeats record %u (same "
@@ -379,6 +422,7 @@ static void check_records(check_ctx *ctx, atf_v2_thread *th, atf_v2_twins *tw) {
                                                : "this one with");
     }
     check_link(ctx, th, &ev);
+    if (!is_twin) pair(ctx, th, &ev);
   }
 }
 
@@ -428,7 +472,7 @@ static atf_status check_thread(check_ctx *ctx, const atf_v2_trace *t,
 }
 
 /* First and last timestamps in merge order. */
-static atf_status merge_ends(const atf_v2_trace *t, atf_v2_check_summary *sum,
+static atf_status merge_ends(const atf_v2_trace *t, check_ctx *ctx,
                              atf_error *err) {
   atf_v2_merge m;
   atf_v2_event ev;
@@ -436,16 +480,21 @@ static atf_status merge_ends(const atf_v2_trace *t, atf_v2_check_summary *sum,
   atf_status rc = atf_v2_merge_init(&m, t, NULL, 0, err);
   if (rc != ATF_OK) return rc;
   while (atf_v2_merge_next(&m, &ev) == ATF_OK) {
-    if (n++ == 0) sum->first_ts = ev.ts_ns;
-    sum->last_ts = ev.ts_ns;
+    if (atf_stopped(ctx->interrupt, n + 1, err)) {
+      rc = ATF_ERR_INTERRUPTED;
+      break;
+    }
+    if (n++ == 0) ctx->sum->first_ts = ev.ts_ns;
+    ctx->sum->last_ts = ev.ts_ns;
   }
   atf_v2_merge_free(&m);
-  return ATF_OK;
+  return rc;
 }
 
 atf_status atf_v2_check_trace(const char *dir, atf_finding_fn fn, void *user,
+                              const atf_interrupt *stop,
                               atf_v2_check_summary *sum, atf_error *err) {
-  check_ctx ctx = {fn, user, 0, sum};
+  check_ctx ctx = {fn, user, 0, sum, stop, NULL, ATF_OK, err};
   atf_v2_trace t;
   atf_v2_twins *tw;
   atf_status rc;
@@ -453,7 +502,10 @@ atf_status atf_v2_check_trace(const char *dir, atf_finding_fn fn, void *user,
   rc = atf_v2_open(dir, ATF_V2_OPEN_LENIENT, &t, err);
   if (rc != ATF_OK) return rc;
   tw = malloc(sizeof *tw); /* 50 KiB: not on the stack */
-  if (!tw) {
+  ctx.pairing = atf_pairing_new();
+  if (!tw || !ctx.pairing) {
+    free(tw);
+    atf_pairing_free(ctx.pairing);
     atf_v2_close(&t);
     return atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
   }
@@ -461,7 +513,10 @@ atf_status atf_v2_check_trace(const char *dir, atf_finding_fn fn, void *user,
   check_manifest(&ctx, &t);
   for (size_t i = 0; i < t.thread_count && !ctx.stop && rc == ATF_OK; i++)
     rc = check_thread(&ctx, &t, &t.threads[i], tw, err);
-  if (rc == ATF_OK) rc = merge_ends(&t, sum, err);
+  if (rc == ATF_OK) rc = ctx.rc;
+  if (rc == ATF_OK) rc = merge_ends(&t, &ctx, err);
+  sum->orphans = atf_pairing_orphans(ctx.pairing);
+  atf_pairing_free(ctx.pairing);
   free(tw);
   atf_v2_close(&t);
   return rc;

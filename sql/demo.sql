@@ -32,12 +32,11 @@ SELECT symbol, count(*) AS calls, count(DISTINCT thread_id) AS threads
  ORDER BY calls DESC, symbol
  LIMIT 5;
 
-.print '4. What the manifest says, and whether events.bin agrees'
-SELECT os, arch, pid, event_count,
-       (SELECT count(*) FROM atf_events(@trace)) AS events_in_file,
-       bytes_written, events_bin_size,
-       (time_end_ns - time_start_ns) / 1e6 AS writer_open_ms, modules
-  FROM atf_manifest(@trace);
+.print '4. What the trace is (its manifest, or its files when it crashed)'
+SELECT format, finalized, os, arch, pid, threads, event_count,
+       (SELECT count(*) FROM atf_events(@trace)) AS events_in_file, bytes,
+       (time_end_ns - time_start_ns) / 1e6 AS span_ms, error
+  FROM atf_traces(@trace);
 
 .print '5. One event by its offset: a seek, not a scan (the signal itself)'
 SELECT offset, size, event_id, thread_id, kind, signal_number, signal_name,

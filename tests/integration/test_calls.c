@@ -244,7 +244,10 @@ static void calls__v4_and_v2_of_same_events__then_same_answers(void) {
       "ORDER BY ts, offset LIMIT 1 OFFSET 5))",
       "SELECT count(*), sum(dur), sum(self_dur), max(depth) FROM atf_calls(?1) "
       "WHERE ts BETWEEN (SELECT min(ts) + 1000000 FROM atf_calls(?1)) AND "
-      "(SELECT min(ts) + 3000000 FROM atf_calls(?1))"};
+      "(SELECT min(ts) + 3000000 FROM atf_calls(?1))",
+      /* atf_check's orphan returns are the ones pairing counts */
+      "SELECT count(*), (SELECT sum(orphan_returns) FROM atf_threads(?1)) "
+      "FROM atf_check(?1) WHERE code = 'orphan_return'"};
   char dir[3][600];
   sqlite3 *db = open_db();
   atf_gen_options o;
@@ -266,6 +269,8 @@ static void calls__v4_and_v2_of_same_events__then_same_answers(void) {
   o.v2_twins = 1;
   if (atf_gen_write_v2(dir[2], &o, NULL) != 0) exit(2);
   CHECK(query_int(db, "SELECT count(*) FROM atf_calls(?1)", dir[0]) > 5000);
+  CHECK(query_int(db, "SELECT sum(orphan_returns) FROM atf_threads(?1)",
+                  dir[0]) > 10);
   for (size_t i = 0; i < sizeof questions / sizeof questions[0]; i++) {
     char *want = all_rows(db, questions[i], dir[0]);
     CHECK(want[0] != '\0' && !strstr(want, "NULL;"));

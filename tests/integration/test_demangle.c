@@ -124,6 +124,10 @@ static void demangle__cpp__then_readable_with_parameters(void) {
   CHECK_DEMANGLES(db, "_ZTV3Foo", "vtable for Foo");
   CHECK_DEMANGLES(db, "_ZZ4mainE1x", "main::x");
   CHECK_DEMANGLES(db, "_Z3foov.cold", "foo() [clone .cold]");
+  /* Mach-O's extra leading underscore (the v2 fixtures' symbols) */
+  CHECK_DEMANGLES(db, "__Z3foov", "foo()");
+  CHECK_DEMANGLES(db, "__ZN2qc5Arena8allocateEmm",
+                  "qc::Arena::allocate(unsigned long, unsigned long)");
   sqlite3_close(db);
 }
 
@@ -192,7 +196,8 @@ static void demangle__other_schemes_and_plain_names__then_unchanged(void) {
   CHECK_UNCHANGED(db, "_ZN4core");
   CHECK_UNCHANGED(db, "_Z3fo");
   CHECK_UNCHANGED(db, "_RNvC7mycrate");
-  CHECK_UNCHANGED(db, "__Z3foov"); /* Mach-O's extra underscore: not ELF */
+  CHECK_UNCHANGED(db, "__Z"); /* Mach-O's underscore, then nothing */
+  CHECK_UNCHANGED(db, "__init");
   sqlite3_close(db);
 }
 

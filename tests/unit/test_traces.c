@@ -272,7 +272,8 @@ static void traces_summary__v2_fixtures__then_counts_as_a_full_check(void) {
     atf_v2_check_summary c;
     atf_error err;
     summary_of(traces[i], &s);
-    CHECK(atf_v2_check_trace(traces[i], no_finding, NULL, &c, &err) == ATF_OK);
+    CHECK(atf_v2_check_trace(traces[i], no_finding, NULL, NULL, &c, &err) ==
+          ATF_OK);
     CHECK(s.format == ATF_FORMAT_V2);
     CHECK_I64(s.finalized, finalized[i]);
     CHECK(s.error == NULL);

@@ -25,7 +25,7 @@ static int collect(void *user, const atf_finding *f) {
 static void run(const char *dir, found *x, atf_v2_check_summary *sum) {
   atf_error err;
   memset(x, 0, sizeof *x);
-  atf_status rc = atf_v2_check_trace(dir, collect, x, sum, &err);
+  atf_status rc = atf_v2_check_trace(dir, collect, x, NULL, sum, &err);
   if (rc != ATF_OK) fprintf(stderr, "check %s: %s\n", dir, err.message);
   CHECK(rc == ATF_OK);
 }
@@ -379,7 +379,7 @@ static void check__callback_stops__then_no_more_findings(void) {
   atf_error err;
   memset(&x, 0, sizeof x);
   x.stop_after = 2;
-  CHECK(atf_v2_check_trace(CRASHED, collect, &x, &s, &err) == ATF_OK);
+  CHECK(atf_v2_check_trace(CRASHED, collect, &x, NULL, &s, &err) == ATF_OK);
   CHECK_U64(x.n, 2);
 }
 
@@ -388,9 +388,9 @@ static void check__not_a_trace__then_error(void) {
   atf_error err;
   found x;
   memset(&x, 0, sizeof x);
-  CHECK(atf_v2_check_trace("/nonexistent", collect, &x, &s, &err) ==
+  CHECK(atf_v2_check_trace("/nonexistent", collect, &x, NULL, &s, &err) ==
         ATF_ERR_NOT_FOUND);
-  CHECK(atf_v2_check_trace(temp_dir(), collect, &x, &s, &err) ==
+  CHECK(atf_v2_check_trace(temp_dir(), collect, &x, NULL, &s, &err) ==
         ATF_ERR_FORMAT);
   CHECK_U64(x.n, 0);
 }
