@@ -74,19 +74,48 @@ SQLITE_EXTENSION_INIT3
 #define MIN_HEAD_BYTES 20
 
 typedef struct event {
-  int64_t ts, dur; /* ns; dur for "X" only */
-  int64_t pid, tid;
-  uint64_t seq; /* row number */
-  size_t tail;  /* ,"pid":..,"tid":..,"name":..,"args":..} in the arena */
+  int64_t ts, dur;  /* ns; dur for "X" only */
+  const char *tail; /* ,"pid":..,"tid":..,"name":..,"args":..} in a chunk */
   uint32_t tail_len;
-  char ph; /* 'B', 'X' or 'i' */
+  uint32_t group; /* its (pid, tid) */
+  char ph;        /* 'B', 'X' or 'i' */
 } event;
+
+/* A distinct (pid, tid): a thread of the document. */
+typedef struct group {
+  int64_t pid, tid;
+  uint32_t rank; /* in (pid, tid) order, set when the document is made */
+} group;
+
+/* What events are sorted by, apart from them so that the sort reads
+** contiguous memory: the group's rank, ts, then at one ts the enclosing
+** event first (ORDER: a "B", then an "X" by decreasing dur, then an
+** instant), then the later row first (ROW). */
+typedef struct sort_key {
+  int64_t ts, order;
+  uint32_t rank, row;
+} sort_key;
+
+/* The events' tails, in chunks that never move (no copy as they grow). */
+typedef struct chunk {
+  struct chunk *next;
+  size_t len, cap;
+  char data[];
+} chunk;
+#define CHUNK_FIRST ((size_t)64 << 10)
+#define CHUNK_MAX ((size_t)8 << 20)
 
 typedef struct state {
   event *events;
   size_t n, cap;
-  json_buf arena; /* the events' tails */
-  char *options;  /* the first row's options text, to compare the others */
+  group *groups;
+  size_t n_groups, groups_cap;
+  uint32_t *slots; /* open addressing over groups: index + 1; 0 empty */
+  size_t n_slots;
+  json_buf row;    /* the current row's tail, built here */
+  chunk *chunks;   /* the newest first */
+  uint64_t stored; /* bytes of tails stored */
+  char *options;   /* the first row's options text, to compare the others */
   int options_len, has_options;
   char *trace; /* options.trace */
   int absolute;
@@ -119,7 +148,14 @@ static void fail(sqlite3_context *ctx, state *s, const char *fmt, ...) {
 
 static void state_free(state *s) {
   sqlite3_free(s->events);
-  json_free(&s->arena);
+  sqlite3_free(s->groups);
+  sqlite3_free(s->slots);
+  json_free(&s->row);
+  while (s->chunks) {
+    chunk *next = s->chunks->next;
+    sqlite3_free(s->chunks);
+    s->chunks = next;
+  }
   sqlite3_free(s->options);
   sqlite3_free(s->trace);
   if (s->has_info) atf_trace_info_free(&s->info);
@@ -238,7 +274,7 @@ static int first_row(sqlite3_context *ctx, state *s, sqlite3_value *options) {
   s->default_pid = DEFAULT_PID;
   s->length_limit =
       sqlite3_limit(sqlite3_context_db_handle(ctx), SQLITE_LIMIT_LENGTH, -1);
-  s->arena.utf8 = 1;
+  json_reset(&s->row);
   if (!options || sqlite3_value_type(options) == SQLITE_NULL) return 1;
   {
     atf_bytes text = value_bytes(options);
@@ -269,6 +305,27 @@ static int same_options(const state *s, sqlite3_value *options) {
   text = value_bytes(options);
   return (int)text.len == s->options_len &&
          (text.len == 0 || memcmp(text.ptr, s->options, text.len) == 0);
+}
+
+/* A copy of DATA[0..LEN) among the tails; NULL when out of memory. */
+static const char *store(state *s, const char *data, size_t len) {
+  chunk *c = s->chunks;
+  char *at;
+  if (!c || c->cap - c->len < len) {
+    size_t cap =
+        c ? (c->cap < CHUNK_MAX ? 2 * c->cap : CHUNK_MAX) : CHUNK_FIRST;
+    if (cap < len) cap = len;
+    if (!(c = sqlite3_malloc64(sizeof(chunk) + cap))) return NULL;
+    c->next = s->chunks;
+    c->len = 0;
+    c->cap = cap;
+    s->chunks = c;
+  }
+  at = c->data + c->len;
+  memcpy(at, data, len);
+  c->len += len;
+  s->stored += len;
+  return at;
 }
 
 /* ---- one row ---------------------------------------------------------------
@@ -312,17 +369,17 @@ static void append_json_fixed(state *s, atf_bytes text) {
       i += n;
       continue;
     }
-    json_raw(&s->arena, text.ptr + start, i - start);
+    json_raw(&s->row, text.ptr + start, i - start);
     if (c >= 0x80) {
-      RAW(&s->arena, "\xef\xbf\xbd");
+      RAW(&s->row, "\xef\xbf\xbd");
       replaced++;
     } else {
       char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-      json_raw(&s->arena, esc, 6);
+      json_raw(&s->row, esc, 6);
     }
     start = ++i;
   }
-  json_raw(&s->arena, text.ptr + start, text.len - start);
+  json_raw(&s->row, text.ptr + start, text.len - start);
   count_replaced(s, replaced);
 }
 
@@ -340,41 +397,93 @@ static int is_json_object(atf_bytes text) {
 }
 
 static void append_string(state *s, atf_bytes text) {
-  count_replaced(s, json_string_replacing(&s->arena, text));
+  count_replaced(s, json_string_replacing(&s->row, text));
 }
 
 /* ,"args":{...} for ARGS (nothing when NULL). */
 static void append_args(state *s, sqlite3_value *args) {
   int type = sqlite3_value_type(args);
   if (type == SQLITE_NULL) return;
-  RAW(&s->arena, ",\"args\":");
+  RAW(&s->row, ",\"args\":");
   if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
     atf_bytes text = value_bytes(args);
     if (is_json_object(text)) {
       append_json_fixed(s, text);
       return;
     }
-    RAW(&s->arena, "{\"value\":");
+    RAW(&s->row, "{\"value\":");
     append_string(s, text);
   } else if (type == SQLITE_INTEGER) {
-    RAW(&s->arena, "{\"value\":");
-    json_int64(&s->arena, sqlite3_value_int64(args));
+    RAW(&s->row, "{\"value\":");
+    json_int64(&s->row, sqlite3_value_int64(args));
   } else {
     double d = sqlite3_value_double(args);
     char num[40];
-    RAW(&s->arena, "{\"value\":");
+    RAW(&s->row, "{\"value\":");
     if (isfinite(d)) {
       sqlite3_snprintf(sizeof num, num, "%!.17g", d);
-      json_raw(&s->arena, num, strlen(num));
+      json_raw(&s->row, num, strlen(num));
     } else {
       /* SQLite holds no NaN; JSON has no infinity: a string says it. */
       if (d < 0)
-        RAW(&s->arena, "\"-Infinity\"");
+        RAW(&s->row, "\"-Infinity\"");
       else
-        RAW(&s->arena, "\"Infinity\"");
+        RAW(&s->row, "\"Infinity\"");
     }
   }
-  json_char(&s->arena, '}');
+  json_char(&s->row, '}');
+}
+
+static size_t group_slot(int64_t pid, int64_t tid, size_t n_slots) {
+  uint64_t h = (uint64_t)pid * 0x9e3779b97f4a7c15ull ^ (uint64_t)tid;
+  h *= 0xbf58476d1ce4e5b9ull;
+  return (size_t)(h ^ (h >> 31)) & (n_slots - 1);
+}
+
+/* The index of (PID, TID) among the groups into *OUT, added when new; 0
+** when out of memory. */
+static int group_of(state *s, int64_t pid, int64_t tid, uint32_t *out) {
+  size_t k;
+  if (s->n_slots) {
+    for (k = group_slot(pid, tid, s->n_slots); s->slots[k];
+         k = (k + 1) & (s->n_slots - 1)) {
+      const group *g = &s->groups[s->slots[k] - 1];
+      if (g->pid == pid && g->tid == tid) {
+        *out = s->slots[k] - 1;
+        return 1;
+      }
+    }
+  }
+  if (2 * (s->n_groups + 1) > s->n_slots) { /* at most half full */
+    size_t n = s->n_slots ? 2 * s->n_slots : 64;
+    uint32_t *slots = sqlite3_malloc64(n * sizeof *slots);
+    if (!slots) return 0;
+    memset(slots, 0, n * sizeof *slots);
+    for (size_t g = 0; g < s->n_groups; g++) {
+      for (k = group_slot(s->groups[g].pid, s->groups[g].tid, n); slots[k];
+           k = (k + 1) & (n - 1))
+        ;
+      slots[k] = (uint32_t)g + 1;
+    }
+    sqlite3_free(s->slots);
+    s->slots = slots;
+    s->n_slots = n;
+  }
+  if (s->n_groups == s->groups_cap) {
+    size_t cap = s->groups_cap ? 2 * s->groups_cap : 16;
+    group *groups = sqlite3_realloc64(s->groups, cap * sizeof *groups);
+    if (!groups) return 0;
+    s->groups = groups;
+    s->groups_cap = cap;
+  }
+  for (k = group_slot(pid, tid, s->n_slots); s->slots[k];
+       k = (k + 1) & (s->n_slots - 1))
+    ;
+  s->groups[s->n_groups].pid = pid;
+  s->groups[s->n_groups].tid = tid;
+  s->slots[k] = (uint32_t)++s->n_groups;
+  *out = (uint32_t)s->n_groups - 1;
+  return 1;
 }
 
 static int integer_arg(sqlite3_context *ctx, state *s, sqlite3_value *v,
@@ -394,6 +503,7 @@ static void trace_json_step(sqlite3_context *ctx, int argc,
   sqlite3_value *options = argc > 6 ? argv[6] : NULL;
   state *s;
   event *ev;
+  int64_t pid, tid;
   int dur_type = sqlite3_value_type(argv[1]);
   if (!slot) {
     sqlite3_result_error_nomem(ctx);
@@ -430,13 +540,17 @@ static void trace_json_step(sqlite3_context *ctx, int argc,
   }
   ev = &s->events[s->n];
   memset(ev, 0, sizeof *ev);
+  pid = s->default_pid;
   if (!integer_arg(ctx, s, argv[0], "ts (nanoseconds)", &ev->ts) ||
-      !integer_arg(ctx, s, argv[2], "thread_id", &ev->tid))
+      !integer_arg(ctx, s, argv[2], "thread_id", &tid) ||
+      (argc > 5 && sqlite3_value_type(argv[5]) != SQLITE_NULL &&
+       !integer_arg(ctx, s, argv[5], "pid", &pid)))
     return;
-  ev->pid = s->default_pid;
-  if (argc > 5 && sqlite3_value_type(argv[5]) != SQLITE_NULL &&
-      !integer_arg(ctx, s, argv[5], "pid", &ev->pid))
+  if (s->n >= UINT32_MAX || !group_of(s, pid, tid, &ev->group)) {
+    sqlite3_result_error_nomem(ctx);
+    s->failed = 1;
     return;
+  }
   if (dur_type == SQLITE_NULL) {
     ev->ph = 'B';
   } else if (dur_type == SQLITE_INTEGER) {
@@ -457,37 +571,41 @@ static void trace_json_step(sqlite3_context *ctx, int argc,
          type_name(dur_type));
     return;
   }
-  ev->seq = s->n;
-  ev->tail = s->arena.len;
-  RAW(&s->arena, ",\"pid\":");
-  json_int64(&s->arena, ev->pid);
-  RAW(&s->arena, ",\"tid\":");
-  json_int64(&s->arena, ev->tid);
-  if (ev->ph == 'i') RAW(&s->arena, ",\"s\":\"t\"");
-  RAW(&s->arena, ",\"name\":");
+  json_reset(&s->row);
+  RAW(&s->row, ",\"pid\":");
+  json_int64(&s->row, pid);
+  RAW(&s->row, ",\"tid\":");
+  json_int64(&s->row, tid);
+  if (ev->ph == 'i') RAW(&s->row, ",\"s\":\"t\"");
+  RAW(&s->row, ",\"name\":");
   if (sqlite3_value_type(argv[3]) == SQLITE_NULL) {
-    RAW(&s->arena, "\"\"");
+    RAW(&s->row, "\"\"");
   } else {
     append_string(s, value_bytes(argv[3]));
   }
   if (argc > 4) append_args(s, argv[4]);
-  json_char(&s->arena, '}');
-  if (s->arena.oom) {
+  json_char(&s->row, '}');
+  if (s->row.oom) {
     sqlite3_result_error_nomem(ctx);
     s->failed = 1;
     return;
   }
-  if (s->arena.len - ev->tail > UINT32_MAX) {
+  if (s->row.len > UINT32_MAX ||
+      (uint64_t)s->row.len > (uint64_t)s->length_limit) {
     fail(ctx, s, "an event of %llu bytes is too long",
-         (unsigned long long)(s->arena.len - ev->tail));
+         (unsigned long long)s->row.len);
     return;
   }
-  ev->tail_len = (uint32_t)(s->arena.len - ev->tail);
+  if (!(ev->tail = store(s, s->row.data, s->row.len))) {
+    sqlite3_result_error_nomem(ctx);
+    s->failed = 1;
+    return;
+  }
+  ev->tail_len = (uint32_t)s->row.len;
   s->n++;
   if (!s->has_min_ts || ev->ts < s->min_ts) s->min_ts = ev->ts;
   s->has_min_ts = 1;
-  if ((uint64_t)s->arena.len + (uint64_t)s->n * MIN_HEAD_BYTES >
-      (uint64_t)s->length_limit)
+  if (s->stored + (uint64_t)s->n * MIN_HEAD_BYTES > (uint64_t)s->length_limit)
     fail(ctx, s,
          "the document would be longer than SQLite's length limit (%lld "
          "bytes): export fewer rows (WHERE on thread_id, ts, dur or depth)",
@@ -497,18 +615,48 @@ static void trace_json_step(sqlite3_context *ctx, int argc,
 /* ---- the document ----------------------------------------------------------
  */
 
-static int compare_events(const void *pa, const void *pb) {
-  const event *a = pa, *b = pb;
-  int ra, rb;
-  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
-  if (a->tid != b->tid) return a->tid < b->tid ? -1 : 1;
+static int compare_keys(const void *pa, const void *pb) {
+  const sort_key *a = pa, *b = pb;
+  if (a->rank != b->rank) return a->rank < b->rank ? -1 : 1;
   if (a->ts != b->ts) return a->ts < b->ts ? -1 : 1;
-  /* At one ts the enclosing event first: a "B" encloses what follows. */
-  ra = a->ph == 'B' ? 0 : a->ph == 'X' ? 1 : 2;
-  rb = b->ph == 'B' ? 0 : b->ph == 'X' ? 1 : 2;
-  if (ra != rb) return ra - rb;
-  if (ra == 1 && a->dur != b->dur) return a->dur > b->dur ? -1 : 1;
-  return a->seq > b->seq ? -1 : a->seq < b->seq ? 1 : 0;
+  if (a->order != b->order) return a->order < b->order ? -1 : 1;
+  return a->row > b->row ? -1 : a->row < b->row ? 1 : 0;
+}
+
+static int compare_groups(const void *pa, const void *pb) {
+  const group *a = *(group *const *)pa, *b = *(group *const *)pb;
+  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
+  return (a->tid > b->tid) - (a->tid < b->tid);
+}
+
+/* The events in document order, as sort keys (NULL when out of memory):
+** the groups ranked by (pid, tid), then the keys sorted. */
+static sort_key *sorted_keys(state *s) {
+  group **order =
+      sqlite3_malloc64((s->n_groups ? s->n_groups : 1) * sizeof *order);
+  sort_key *keys = sqlite3_malloc64((s->n ? s->n : 1) * sizeof *keys);
+  if (!order || !keys) {
+    sqlite3_free(order);
+    sqlite3_free(keys);
+    return NULL;
+  }
+  for (size_t g = 0; g < s->n_groups; g++)
+    order[g] = &s->groups[g];
+  qsort(order, s->n_groups, sizeof *order, compare_groups);
+  for (size_t g = 0; g < s->n_groups; g++)
+    order[g]->rank = (uint32_t)g;
+  sqlite3_free(order);
+  for (size_t i = 0; i < s->n; i++) {
+    const event *e = &s->events[i];
+    keys[i].ts = e->ts;
+    keys[i].order = e->ph == 'B'   ? INT64_MIN
+                    : e->ph == 'X' ? -e->dur
+                                   : INT64_MAX;
+    keys[i].rank = s->groups[e->group].rank;
+    keys[i].row = (uint32_t)i;
+  }
+  qsort(keys, s->n, sizeof *keys, compare_keys);
+  return keys;
 }
 
 /* NS as microseconds with exactly three decimals, from the integer. */
@@ -519,6 +667,15 @@ static void append_us(json_buf *b, int64_t ns) {
   if (ns < 0) json_char(b, '-');
   json_int64(b, (int64_t)(mag / 1000));
   json_raw(b, frac, 4);
+}
+
+/* The length append_us writes for NS. */
+static size_t us_len(int64_t ns) {
+  uint64_t mag = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
+  size_t n = (ns < 0) + 4 + 1;
+  for (mag /= 1000; mag >= 10; mag /= 10)
+    n++;
+  return n;
 }
 
 /* A metadata event naming process PID or thread TID; returns the bytes of
@@ -551,6 +708,7 @@ static void trace_json_final(sqlite3_context *ctx) {
   state **slot = sqlite3_aggregate_context(ctx, 0);
   state *s = slot ? *slot : NULL;
   json_buf out;
+  sort_key *keys = NULL;
   int64_t base = 0;
   int first = 1;
   memset(&out, 0, sizeof out);
@@ -562,7 +720,38 @@ static void trace_json_final(sqlite3_context *ctx) {
     else if (s->has_min_ts)
       base = s->min_ts;
   }
-  if (s) qsort(s->events, s->n, sizeof *s->events, compare_events);
+  if (s) {
+    /* The size of the events (17 bytes before ts, the comma included),
+    ** then a bound for the rest: one allocation, and a document over the
+    ** length limit known before anything is written. */
+    uint64_t events = 0, need;
+    for (size_t i = 0; i < s->n; i++) {
+      const event *e = &s->events[i];
+      int64_t at;
+      if (__builtin_sub_overflow(e->ts, base, &at)) {
+        fail(ctx, s, "ts %lld minus the base %lld does not fit 64 bits",
+             (long long)e->ts, (long long)base);
+        goto done;
+      }
+      events += 17 + us_len(at) + e->tail_len;
+      if (e->ph == 'X') events += 7 + us_len(e->dur);
+    }
+    if (events > (uint64_t)s->length_limit) {
+      fail(ctx, s,
+           "the document would be longer than SQLite's length limit (%lld "
+           "bytes): export fewer rows (WHERE on thread_id, ts, dur or depth)",
+           (long long)s->length_limit);
+      goto done;
+    }
+    need = events + 4096 + 128 * (uint64_t)s->n_groups +
+           6 * (uint64_t)(s->has_info ? s->info.executable_len : 0) +
+           6 * (uint64_t)(s->trace ? strlen(s->trace) : 0);
+    if (need > SIZE_MAX || !json_reserve(&out, (size_t)need) ||
+        !(keys = sorted_keys(s))) {
+      sqlite3_result_error_nomem(ctx);
+      goto done;
+    }
+  }
   RAW(&out, "{\"traceEvents\":[");
   if (s && s->has_info && s->info.executable && s->info.executable_len) {
     atf_bytes exe = {(const uint8_t *)s->info.executable,
@@ -571,24 +760,18 @@ static void trace_json_final(sqlite3_context *ctx) {
                                       exe, &first));
   }
   for (size_t i = 0; s && i < s->n; i++) {
-    const event *e = &s->events[i];
-    if (i == 0 || e->pid != s->events[i - 1].pid ||
-        e->tid != s->events[i - 1].tid) {
+    if (i == 0 || keys[i].rank != keys[i - 1].rank) {
+      const group *g = &s->groups[s->events[keys[i].row].group];
       char name[32];
       atf_bytes b = {(const uint8_t *)name, 0};
-      sqlite3_snprintf(sizeof name, name, "thread %lld", (long long)e->tid);
+      sqlite3_snprintf(sizeof name, name, "thread %lld", (long long)g->tid);
       b.len = strlen(name);
-      append_metadata(&out, "thread_name", e->pid, e->tid, b, &first);
+      append_metadata(&out, "thread_name", g->pid, g->tid, b, &first);
     }
   }
   for (size_t i = 0; s && i < s->n; i++) {
-    const event *e = &s->events[i];
-    int64_t at;
-    if (__builtin_sub_overflow(e->ts, base, &at)) {
-      fail(ctx, s, "ts %lld minus the base %lld does not fit 64 bits",
-           (long long)e->ts, (long long)base);
-      goto done;
-    }
+    const event *e = &s->events[keys[i].row];
+    int64_t at = e->ts - base; /* checked above */
     if (!first) json_char(&out, ',');
     first = 0;
     RAW(&out, "\n{\"ph\":\"");
@@ -604,7 +787,7 @@ static void trace_json_final(sqlite3_context *ctx) {
     } else {
       s->instant++;
     }
-    json_raw(&out, s->arena.data + e->tail, e->tail_len);
+    json_raw(&out, e->tail, e->tail_len);
     if (out.oom) break;
   }
   RAW(&out, "\n],\n\"otherData\":{\"exporter\":\"atf-sqlite " ATF_VERSION
@@ -654,6 +837,7 @@ static void trace_json_final(sqlite3_context *ctx) {
     out.data = NULL;
   }
 done:
+  sqlite3_free(keys);
   json_free(&out);
   if (s) state_free(s);
 }
