@@ -124,8 +124,6 @@ uint64_t json_string_replacing(json_buf *b, atf_bytes bytes) {
 
 void json_raw(json_buf *b, const void *p, size_t n) { append(b, p, n); }
 
-int json_reserve(json_buf *b, size_t more) { return reserve(b, more); }
-
 void json_free(json_buf *b) {
   sqlite3_free(b->data);
   memset(b, 0, sizeof *b);

@@ -29,9 +29,6 @@ void json_string(json_buf *b, atf_bytes bytes);
 ** is written as U+FFFD (the replacement character), so that the text is
 ** always UTF-8; returns how many bytes were replaced. */
 uint64_t json_string_replacing(json_buf *b, atf_bytes bytes);
-/* Makes room for MORE bytes more, so that appends up to that need no
-** reallocation; 0 when out of memory (then b->oom is set). */
-int json_reserve(json_buf *b, size_t more);
 /* Appends N bytes of P as they are (JSON the caller vouches for). */
 void json_raw(json_buf *b, const void *p, size_t n);
 void json_free(json_buf *b);

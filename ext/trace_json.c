@@ -746,8 +746,10 @@ static void trace_json_final(sqlite3_context *ctx) {
     need = events + 4096 + 128 * (uint64_t)s->n_groups +
            6 * (uint64_t)(s->has_info ? s->info.executable_len : 0) +
            6 * (uint64_t)(s->trace ? strlen(s->trace) : 0);
-    if (need > SIZE_MAX || !json_reserve(&out, (size_t)need) ||
-        !(keys = sorted_keys(s))) {
+    /* json_buf grows from there should the bound be short. */
+    if (need < SIZE_MAX && (out.data = sqlite3_malloc64(need)) != NULL)
+      out.cap = (size_t)need;
+    if (!out.data || !(keys = sorted_keys(s))) {
       sqlite3_result_error_nomem(ctx);
       goto done;
     }
