@@ -9,6 +9,7 @@ set -euo pipefail
 src=$1 ext=$2 fixture=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export TMPDIR=$work # scripts/view's own folders, removed with it
 odd="it's a \"trace\" \\ dir"
 mkdir -p "$work/$odd"
 cp -r "$fixture" "$work/$odd/pid_4242"
@@ -33,7 +34,7 @@ print(f"{sys.argv[1]}: {len(calls)} calls of main on thread 1")
 PY
 }
 check "$file"
-rm -rf "$(dirname "$file")"
+[[ $file == "$work"/* ]] || { echo "$file is not under \$TMPDIR" >&2; exit 1; }
 # -o, relative to the caller's folder.
 ATF_EXTENSION="$ext" ATF_VIEW_NO_BROWSER=1 \
   "$src/scripts/view" -o "$odd/out \"1\".json" "$odd/pid_4242/events.bin" \
