@@ -30,9 +30,11 @@ SQLITE_EXTENSION_INIT1
 #include "demangle.h"
 #include "functions_vtab.h"
 #include "events_vtab.h"
+#include "flamegraph_vtab.h"
 #include "manifest_vtab.h"
 #include "stack_vtab.h"
 #include "threads_vtab.h"
+#include "trace_json.h"
 #include "traces_vtab.h"
 #include "stats.h"
 #include "vtab.h"
@@ -90,6 +92,7 @@ __attribute__((visibility("default")))
   if (rc == SQLITE_OK) rc = stack_vtab_register(db, conn);
   if (rc == SQLITE_OK) rc = threads_vtab_register(db, conn);
   if (rc == SQLITE_OK) rc = traces_vtab_register(db, conn);
+  if (rc == SQLITE_OK) rc = flamegraph_vtab_register(db, conn);
   if (conn->refs == 0) sqlite3_free(conn); /* no module took it */
   if (rc == SQLITE_OK)
     rc = sqlite3_create_function(db, "atf_version", 0,
@@ -101,5 +104,6 @@ __attribute__((visibility("default")))
                                  SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
                                  stats_func, NULL, NULL);
   if (rc == SQLITE_OK) rc = demangle_register(db);
+  if (rc == SQLITE_OK) rc = trace_json_register(db);
   return rc;
 }

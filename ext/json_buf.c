@@ -102,6 +102,43 @@ void json_string(json_buf *b, atf_bytes bytes) {
   if (!atf_utf8_valid(bytes.ptr, bytes.len)) b->utf8 = 0;
 }
 
+uint64_t json_string_replacing(json_buf *b, atf_bytes bytes) {
+  static const char hex[] = "0123456789abcdef";
+  static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+  uint64_t replaced = 0;
+  size_t start = 0, i = 0;
+  json_char(b, '"');
+  while (i < bytes.len) {
+    unsigned char c = bytes.ptr[i];
+    size_t n;
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      i++;
+      continue;
+    }
+    if (c >= 0x80 && (n = atf_utf8_char(bytes.ptr + i, bytes.len - i))) {
+      i += n;
+      continue;
+    }
+    append(b, bytes.ptr + start, i - start);
+    if (c >= 0x80) {
+      append(b, replacement, 3);
+      replaced++;
+    } else if (c == '"' || c == '\\') {
+      char esc[2] = {'\\', (char)c};
+      append(b, esc, 2);
+    } else {
+      char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      append(b, esc, 6);
+    }
+    start = ++i;
+  }
+  append(b, bytes.ptr + start, bytes.len - start);
+  json_char(b, '"');
+  return replaced;
+}
+
+void json_raw(json_buf *b, const void *p, size_t n) { append(b, p, n); }
+
 void json_free(json_buf *b) {
   sqlite3_free(b->data);
   memset(b, 0, sizeof *b);

@@ -29,6 +29,12 @@ void json_int64(json_buf *b, int64_t v);
 ** that are not valid UTF-8 are kept as they are and clear b->utf8, so the
 ** caller can hand the text over as a BLOB instead of TEXT. */
 void json_string(json_buf *b, atf_bytes bytes);
+/* The same, but each byte that is not part of a well-formed UTF-8 character
+** is written as U+FFFD (the replacement character), so that the text is
+** always UTF-8; returns how many bytes were replaced. */
+uint64_t json_string_replacing(json_buf *b, atf_bytes bytes);
+/* Appends N bytes of P as they are (JSON the caller vouches for). */
+void json_raw(json_buf *b, const void *p, size_t n);
 void json_free(json_buf *b);
 
 #endif

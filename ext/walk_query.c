@@ -73,6 +73,7 @@ int walk_query_start(walk_query *q, vtab_cursor *cur, const int32_t *threads,
   o.threads = threads;
   o.n_threads = n;
   o.skip_corrupt = q->skip_corrupt;
+  o.close_at_last_ts = q->close_at_last_ts;
   o.stop = vtab_interrupt(cur);
   walk_query_stop(q);
   q->walker = q->entry->format == ATF_FORMAT_V2

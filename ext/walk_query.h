@@ -18,6 +18,7 @@ typedef struct walk_query {
   int32_t *threads; /* thread_id = / IN, sorted; NULL: every thread */
   size_t n_threads;
   int skip_corrupt;
+  int close_at_last_ts; /* open calls end at their thread's last ts */
   atf_stats stats;
   events_row row; /* rendering registers (v4) */
   events_v2 v2;   /* ... (v2) */

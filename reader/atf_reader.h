@@ -311,6 +311,9 @@ atf_status atf_registers_collect(const atf_event *ev, atf_register *out,
 
 /* Whether P[0..LEN) is well-formed UTF-8 (no overlongs, no surrogates). */
 int atf_utf8_valid(const uint8_t *p, size_t len);
+/* The length (1 to 4) of the well-formed UTF-8 character at P, of which
+** AVAIL (> 0) bytes are readable; 0 when the bytes there are not one. */
+size_t atf_utf8_char(const uint8_t *p, size_t avail);
 
 /* ---- block index -------------------------------------------------------- */
 
@@ -736,6 +739,71 @@ atf_status atf_functions_add(atf_functions *f, const atf_call *call,
 size_t atf_functions_count(const atf_functions *f);
 void atf_functions_get(const atf_functions *f, size_t i,
                        atf_function_stats *out);
+
+/* ---- folded call paths, for flame graphs -------------------------------- */
+
+/* What a flame graph counts of one call path: durations in ns. */
+typedef struct atf_flame_path {
+  atf_sum self_dur;          /* the self_dur of its calls, each negative one
+                                (a clock that jumped back) counted as 0 */
+  atf_sum negative_self_dur; /* the negative ones left out (<= 0) */
+  uint64_t calls;            /* its calls */
+  uint64_t untimed;          /* those whose self_dur is unknown: they add
+                                nothing to self_dur */
+  int32_t thread_id;         /* its thread (per_thread only) */
+} atf_flame_path;
+
+/*
+** The call paths of one walk, folded: a path is the symbols of a call and
+** of the calls open below it on its thread, outermost first. Attach it to
+** the walk's pairing before the first event (its push hook gives each call
+** its path as tag), add every call the pairing hands out, then read one row
+** per distinct path in order of first appearance. With PER_THREAD the
+** paths of each thread are apart and start with a frame "thread <id>".
+** Memory grows with the distinct paths, not with the calls.
+*/
+typedef struct atf_flame atf_flame;
+atf_flame *atf_flame_new(int per_thread); /* NULL when out of memory */
+void atf_flame_free(atf_flame *f);
+void atf_flame_attach(atf_flame *f, atf_pairing *p);
+/* ATF_OK, or ATF_ERR_NOMEM (also when a push found no memory). */
+atf_status atf_flame_add(atf_flame *f, const atf_call *call, atf_error *err);
+/* Ends the adding: *ROWS gets the number of paths. ATF_OK, or
+** ATF_ERR_NOMEM. */
+atf_status atf_flame_finish(atf_flame *f, size_t *rows, atf_error *err);
+/* Path I (0 <= I < rows) once finished. */
+void atf_flame_get(const atf_flame *f, size_t i, atf_flame_path *out);
+/* Path I as folded-stack text into *OUT (valid until the next call): its
+** frames outermost first, joined by ';'. A frame cannot hold ';', LF or CR
+** in that format: they are written %3B, %0A and %0D. An empty symbol is an
+** empty frame. The bytes are the symbols' (UTF-8 or not). */
+atf_status atf_flame_stack(atf_flame *f, size_t i, atf_bytes *out,
+                           atf_error *err);
+/* Heap bytes it holds. */
+size_t atf_flame_bytes(const atf_flame *f);
+
+/* ---- what a trace says of its process ------------------------------------ */
+
+typedef struct atf_trace_info {
+  int has_pid;
+  int64_t pid;         /* trace.json's pid; else the N of a pid_N folder */
+  int pid_from_folder; /* the pid is the folder's */
+  char *executable;    /* the trace_start event's executable_path (its bytes,
+                          NUL-terminated), NULL when none was found */
+  size_t executable_len;
+  int has_first_ts;
+  int64_t first_ts; /* ns: the first timestamp of the file, in file order */
+} atf_trace_info;
+
+/* Reads what TRACE (a pid_* directory, or its events.bin or trace.json)
+** says of its process: the pid (trace.json's when it reads and has one,
+** else the pid_N folder's name), the executable (a trace_start among the
+** first ATF_INDEX_BLOCK_RECORDS records) and the first timestamp. Records
+** that do not decode are passed over. Fails when events.bin cannot be
+** opened or memory runs out. Free with atf_trace_info_free. */
+atf_status atf_trace_info_read(const char *trace, atf_trace_info *out,
+                               atf_error *err);
+void atf_trace_info_free(atf_trace_info *info);
 
 /* ---- checking a whole trace -------------------------------------------- */
 

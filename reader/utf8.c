@@ -30,3 +30,7 @@ int atf_utf8_valid(const uint8_t *p, size_t len) {
   }
   return 1;
 }
+
+size_t atf_utf8_char(const uint8_t *p, size_t avail) {
+  return atf_utf8_char_len(p, avail);
+}

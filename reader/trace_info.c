@@ -1,0 +1,98 @@
+/*
+** trace_info.c - what a trace says of its process (atf_reader.h): its pid,
+** its executable and its first timestamp, for exports that name the
+** process and rebase time.
+*/
+#define _GNU_SOURCE /* realpath */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* N of a directory named pid_N (N a decimal that fits int64). */
+static int folder_pid(const char *events_path, int64_t *pid) {
+  char *dir = atf_strdup(events_path), *real, *base, *slash;
+  int64_t n = 0;
+  int ok = 0;
+  if (!dir) return 0;
+  slash = strrchr(dir, '/');
+  if (slash)
+    *slash = 0;
+  else
+    strcpy(dir, ".");
+  real = realpath(*dir ? dir : "/", NULL);
+  base = real ? strrchr(real, '/') : NULL;
+  base = base ? base + 1 : real;
+  if (base && strncmp(base, "pid_", 4) == 0 && base[4]) {
+    ok = 1;
+    for (const char *p = base + 4; *p; p++)
+      if (*p < '0' || *p > '9' || __builtin_mul_overflow(n, 10, &n) ||
+          __builtin_add_overflow(n, *p - '0', &n))
+        ok = 0;
+  }
+  if (ok) *pid = n;
+  free(real);
+  free(dir);
+  return ok;
+}
+
+atf_status atf_trace_info_read(const char *trace, atf_trace_info *out,
+                               atf_error *err) {
+  atf_trace_paths paths;
+  atf_manifest manifest;
+  atf_map map;
+  atf_iter it;
+  atf_record rec;
+  atf_event ev;
+  atf_payload pl;
+  atf_error ignored;
+  atf_status rc;
+  int want_exe = 1;
+  memset(out, 0, sizeof *out);
+  if ((rc = atf_trace_paths_resolve(trace, &paths, err)) != ATF_OK) return rc;
+  if (atf_manifest_load(paths.manifest_path, &manifest, &ignored) == ATF_OK) {
+    if (manifest.has_pid) {
+      out->has_pid = 1;
+      out->pid = manifest.pid;
+    }
+    atf_manifest_free(&manifest);
+  }
+  if (!out->has_pid && folder_pid(paths.events_path, &out->pid))
+    out->has_pid = out->pid_from_folder = 1;
+  if ((rc = atf_map_open(paths.events_path, &map, err)) != ATF_OK) {
+    atf_trace_paths_free(&paths);
+    return rc;
+  }
+  atf_iter_init(&it, &map);
+  while ((want_exe || !out->has_first_ts) &&
+         atf_iter_next(&it, &rec, &ignored) == ATF_OK) {
+    if (it.records_read > ATF_INDEX_BLOCK_RECORDS) want_exe = 0;
+    if (atf_event_decode(&rec, &ev, &ignored) != ATF_OK) continue;
+    if (ev.has_timestamp && !out->has_first_ts) {
+      out->has_first_ts = 1;
+      out->first_ts = ev.ts_ns;
+    }
+    if (want_exe && ev.kind == ATF_KIND_TRACE_START &&
+        atf_payload_decode(&ev, &pl, &ignored) == ATF_OK) {
+      want_exe = 0;
+      out->executable = malloc(pl.executable_path.len + 1);
+      if (!out->executable) {
+        rc = atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
+        break;
+      }
+      if (pl.executable_path.len)
+        memcpy(out->executable, pl.executable_path.ptr, pl.executable_path.len);
+      out->executable[pl.executable_path.len] = 0;
+      out->executable_len = pl.executable_path.len;
+    }
+  }
+  atf_map_close(&map);
+  atf_trace_paths_free(&paths);
+  if (rc != ATF_OK) atf_trace_info_free(out);
+  return rc;
+}
+
+void atf_trace_info_free(atf_trace_info *info) {
+  free(info->executable);
+  memset(info, 0, sizeof *info);
+}
