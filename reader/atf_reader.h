@@ -800,7 +800,9 @@ typedef struct atf_trace_info {
 ** else the pid_N folder's name), the executable (a trace_start among the
 ** first ATF_INDEX_BLOCK_RECORDS records) and the first timestamp. Records
 ** that do not decode are passed over. Fails when events.bin cannot be
-** opened or memory runs out. Free with atf_trace_info_free. */
+** opened or memory runs out. An ATF v2 trace: the folder's pid, the
+** earliest first record of its threads, no executable (fails as
+** atf_v2_open does, lenient). Free with atf_trace_info_free. */
 atf_status atf_trace_info_read(const char *trace, atf_trace_info *out,
                                atf_error *err);
 void atf_trace_info_free(atf_trace_info *info);

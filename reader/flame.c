@@ -38,6 +38,14 @@ struct atf_flame {
   size_t text_len, text_cap;
   int per_thread;
   int oom;
+  /* Names of ATF v2 functions no symbol table names, "0x" and 16 hex
+  ** digits, one text per function id (open addressing; text NULL: empty),
+  ** shared by every path through that function. */
+  struct id_name {
+    uint64_t id;
+    char *text;
+  } * ids;
+  size_t n_ids, n_id_slots;
 };
 
 atf_flame *atf_flame_new(int per_thread) {
@@ -53,6 +61,9 @@ void atf_flame_free(atf_flame *f) {
   free(f->row_nodes);
   free(f->chain);
   free(f->text);
+  for (size_t i = 0; i < f->n_id_slots; i++)
+    free(f->ids[i].text);
+  free(f->ids);
   free(f);
 }
 
@@ -130,8 +141,40 @@ static uint32_t intern(atf_flame *f, uint32_t parent, int is_root,
   return (uint32_t)f->n;
 }
 
+/* The frame text of ATF v2 function ID that no symbol table names; empty
+** when out of memory (f->oom then). */
+static atf_bytes id_text(atf_flame *f, uint64_t id) {
+  atf_bytes none = {NULL, 0};
+  size_t s;
+  if (2 * (f->n_ids + 1) > f->n_id_slots) {
+    size_t n = f->n_id_slots ? 2 * f->n_id_slots : 64;
+    struct id_name *ids = calloc(n, sizeof *ids);
+    if (!ids) return f->oom = 1, none;
+    for (size_t i = 0; i < f->n_id_slots; i++)
+      if (f->ids[i].text) {
+        for (s = mix(f->ids[i].id) & (n - 1); ids[s].text;
+             s = (s + 1) & (n - 1))
+          ;
+        ids[s] = f->ids[i];
+      }
+    free(f->ids);
+    f->ids = ids;
+    f->n_id_slots = n;
+  }
+  for (s = mix(id) & (f->n_id_slots - 1); f->ids[s].text;
+       s = (s + 1) & (f->n_id_slots - 1))
+    if (f->ids[s].id == id)
+      return (atf_bytes){(const uint8_t *)f->ids[s].text, 18};
+  if (!(f->ids[s].text = malloc(19))) return f->oom = 1, none;
+  snprintf(f->ids[s].text, 19, "0x%016llx", (unsigned long long)id);
+  f->ids[s].id = id;
+  f->n_ids++;
+  return (atf_bytes){(const uint8_t *)f->ids[s].text, 18};
+}
+
 /* The push hook: a call's tag is the id of its path, its parent's path
-** extended by its symbol (at depth 0: the thread's root, or nothing). */
+** extended by its symbol (at depth 0: the thread's root, or nothing); an
+** ATF v2 function no symbol table names is framed by its id. */
 static uint64_t on_push(void *user, const atf_call *call, uint64_t parent) {
   atf_flame *f = user;
   uint32_t id, from = (uint32_t)parent;
@@ -142,7 +185,11 @@ static uint64_t on_push(void *user, const atf_call *call, uint64_t parent) {
     f->oom = 1;
     return 0;
   }
-  if (!(id = intern(f, from, 0, call->thread_id, call->symbol))) f->oom = 1;
+  atf_bytes symbol = call->symbol_unknown && call->has_function_id
+                         ? id_text(f, call->function_id)
+                         : call->symbol;
+  if (f->oom) return 0;
+  if (!(id = intern(f, from, 0, call->thread_id, symbol))) f->oom = 1;
   return id;
 }
 

@@ -9,18 +9,12 @@
 
 #include "internal.h"
 
-/* N of a directory named pid_N (N a decimal that fits int64). */
-static int folder_pid(const char *events_path, int64_t *pid) {
-  char *dir = atf_strdup(events_path), *real, *base, *slash;
+/* N of the directory DIR when it is named pid_N (N a decimal that fits
+** int64). */
+static int folder_pid(const char *dir, int64_t *pid) {
+  char *real = realpath(*dir ? dir : "/", NULL), *base;
   int64_t n = 0;
   int ok = 0;
-  if (!dir) return 0;
-  slash = strrchr(dir, '/');
-  if (slash)
-    *slash = 0;
-  else
-    strcpy(dir, ".");
-  real = realpath(*dir ? dir : "/", NULL);
   base = real ? strrchr(real, '/') : NULL;
   base = base ? base + 1 : real;
   if (base && strncmp(base, "pid_", 4) == 0 && base[4]) {
@@ -32,8 +26,38 @@ static int folder_pid(const char *events_path, int64_t *pid) {
   }
   if (ok) *pid = n;
   free(real);
+  return ok;
+}
+
+/* ... of the directory holding EVENTS_PATH. */
+static int events_folder_pid(const char *events_path, int64_t *pid) {
+  char *dir = atf_strdup(events_path), *slash;
+  int ok;
+  if (!dir) return 0;
+  slash = strrchr(dir, '/');
+  if (slash)
+    *slash = 0;
+  else
+    strcpy(dir, ".");
+  ok = folder_pid(dir, pid);
   free(dir);
   return ok;
+}
+
+/* An ATF v2 trace: the pid_N folder's pid, the smallest first timestamp of
+** its threads (where the merge starts); v2 names no executable. */
+static atf_status info_v2(const char *dir, atf_trace_info *out,
+                          atf_error *err) {
+  atf_v2_trace t;
+  atf_status rc = atf_v2_open(dir, ATF_V2_OPEN_LENIENT, &t, err);
+  if (rc != ATF_OK) return rc;
+  if (folder_pid(dir, &out->pid)) out->has_pid = out->pid_from_folder = 1;
+  if (t.records) {
+    out->has_first_ts = 1;
+    out->first_ts = (int64_t)t.time_start_ns;
+  }
+  atf_v2_close(&t);
+  return ATF_OK;
 }
 
 atf_status atf_trace_info_read(const char *trace, atf_trace_info *out,
@@ -47,8 +71,16 @@ atf_status atf_trace_info_read(const char *trace, atf_trace_info *out,
   atf_payload pl;
   atf_error ignored;
   atf_status rc;
+  atf_format_info format;
   int want_exe = 1;
   memset(out, 0, sizeof *out);
+  if (atf_format_detect(trace, &format, &ignored) == ATF_OK &&
+      format.format == ATF_FORMAT_V2) {
+    rc = info_v2(format.dir, out, err);
+    atf_format_info_free(&format);
+    return rc;
+  }
+  atf_format_info_free(&format);
   if ((rc = atf_trace_paths_resolve(trace, &paths, err)) != ATF_OK) return rc;
   if (atf_manifest_load(paths.manifest_path, &manifest, &ignored) == ATF_OK) {
     if (manifest.has_pid) {
@@ -57,7 +89,7 @@ atf_status atf_trace_info_read(const char *trace, atf_trace_info *out,
     }
     atf_manifest_free(&manifest);
   }
-  if (!out->has_pid && folder_pid(paths.events_path, &out->pid))
+  if (!out->has_pid && events_folder_pid(paths.events_path, &out->pid))
     out->has_pid = out->pid_from_folder = 1;
   if ((rc = atf_map_open(paths.events_path, &map, err)) != ATF_OK) {
     atf_trace_paths_free(&paths);

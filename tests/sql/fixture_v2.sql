@@ -59,3 +59,14 @@ SELECT count(*) FROM atf_calls('session_20261129_210033/pid_48502');
 SELECT event_count, threads, json_array_length(modules) AS modules
   FROM atf_manifest('session_20261129_210033/pid_48502');
 SELECT severity, code FROM atf_check('session_20261129_210033/pid_48502');
+.print -- pictures: flame stacks of the crashed trace, frames keyed by function id
+SELECT stack, self_dur FROM atf_flamegraph('session_20261129_210032/pid_48377')
+ ORDER BY self_dur DESC LIMIT 3;
+.print -- pictures: the small trace's timeline names its process by the folder's pid
+SELECT json_extract(doc, '$.traceEvents[0].pid') AS pid,
+       json_extract(doc, '$.traceEvents[3].ts') AS first_ts_us,
+       json_array_length(doc, '$.traceEvents') AS events
+  FROM (SELECT atf_trace_json(ts, dur, thread_id, symbol, NULL, NULL,
+                              json_object('trace',
+                                'session_20261129_210031/pid_48213')) AS doc
+          FROM atf_calls('session_20261129_210031/pid_48213'));
