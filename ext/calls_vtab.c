@@ -93,7 +93,6 @@ static const char SCHEMA[] =
 #define IDX_TS_ANY (0x1f << (WALK_FIRST_FREE_BIT + 2))
 
 static const char *const calls_options[] = {"skip_corrupt", NULL};
-#define OPTION_SKIP_CORRUPT 1u
 
 typedef struct calls_cursor {
   vtab_cursor base;
@@ -385,7 +384,7 @@ static int calls_filter(sqlite3_vtab_cursor *base, int idx_num,
   if (rc != SQLITE_OK || !match) return rc;
   argv += a;
   if ((rc = vtab_options(&c->base, &options)) != SQLITE_OK) return rc;
-  c->q.skip_corrupt = (options & OPTION_SKIP_CORRUPT) != 0;
+  c->q.skip_corrupt = (options & WALK_OPTION_SKIP_CORRUPT) != 0;
   if ((rc = walk_query_filter_threads(&c->q, idx_num, &argv)) != SQLITE_OK)
     return rc;
   if ((idx_num & IDX_OFFSET) &&

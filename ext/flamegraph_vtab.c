@@ -63,7 +63,6 @@ static const char SCHEMA[] =
 
 static const char *const flamegraph_options[] = {"skip_corrupt", "per_thread",
                                                  NULL};
-#define OPTION_SKIP_CORRUPT 1u
 #define OPTION_PER_THREAD 2u
 
 typedef struct flamegraph_cursor {
@@ -77,14 +76,7 @@ typedef struct flamegraph_cursor {
 
 /* xBestIndex: the arguments, then thread_id = or IN (walk_query.h). */
 static int flamegraph_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-  int idx, n_argv, has_trace;
-  int rc = vtab_plan_args(vtab, info, &idx, &n_argv, &has_trace);
-  if (rc != SQLITE_OK) return rc;
-  walk_query_plan_threads(info, G_THREAD_ID, &idx, &n_argv);
-  info->idxNum = idx;
-  info->estimatedRows = 1000;
-  info->estimatedCost = has_trace ? 1e6 : 1e12;
-  return SQLITE_OK;
+  return walk_query_best_index(vtab, info, G_THREAD_ID, 1000);
 }
 
 static void flamegraph_reset(vtab_cursor *base, int closing) {
@@ -114,32 +106,23 @@ static void load_row(flamegraph_cursor *c) {
   c->base.eof = c->i >= c->n;
 }
 
-/* xFilter: argv holds the arguments, then thread_id (WALK_THREAD). */
+/* xFilter: argv holds the arguments, then thread_id (WALK_THREAD). Calls
+** still open at the end close at their thread's last timestamp. */
 static int flamegraph_filter(sqlite3_vtab_cursor *base, int idx_num,
                              const char *idx_str, int argc,
                              sqlite3_value **argv) {
   flamegraph_cursor *c = (flamegraph_cursor *)base;
   unsigned options;
-  int a, rc, match;
+  int rc, run;
   (void)idx_str;
   (void)argc;
   flamegraph_reset(&c->base, 0);
   c->base.eof = 1;
-  rc = vtab_filter_args(&c->base, idx_num, argv, &a, &match);
-  if (rc != SQLITE_OK || !match) return rc;
-  argv += a;
-  if ((rc = vtab_options(&c->base, &options)) != SQLITE_OK ||
-      (rc = walk_query_filter_threads(&c->q, idx_num, &argv)) != SQLITE_OK)
-    return rc;
-  c->q.skip_corrupt = (options & OPTION_SKIP_CORRUPT) != 0;
   c->q.close_at_last_ts = 1;
+  rc = walk_query_begin(&c->q, &c->base, idx_num, argv, &options, &run);
+  if (rc != SQLITE_OK || !run) return rc;
   c->per_thread = (options & OPTION_PER_THREAD) != 0;
-  if (c->q.threads && !c->q.n_threads) return SQLITE_OK;
-  if ((rc = walk_query_acquire(&c->q, &c->base)) != SQLITE_OK ||
-      (rc = walk_query_start(&c->q, &c->base, c->q.threads, c->q.n_threads)) !=
-          SQLITE_OK ||
-      (rc = fold(c)) != SQLITE_OK)
-    return rc;
+  if ((rc = fold(c)) != SQLITE_OK) return rc;
   load_row(c);
   return SQLITE_OK;
 }
@@ -149,13 +132,6 @@ static int flamegraph_next(sqlite3_vtab_cursor *base) {
   c->i++;
   load_row(c);
   return SQLITE_OK;
-}
-
-static void result_sum(sqlite3_context *ctx, const atf_sum *s) {
-  if (s->overflowed)
-    sqlite3_result_double(ctx, s->real);
-  else
-    sqlite3_result_int64(ctx, s->exact);
 }
 
 static int flamegraph_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
@@ -173,9 +149,9 @@ static int flamegraph_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
     vtab_result_text(ctx, stack);
     break;
   }
-  case G_SELF_DUR: result_sum(ctx, &r->self_dur); break;
+  case G_SELF_DUR: vtab_result_sum(ctx, &r->self_dur); break;
   case G_CALLS: sqlite3_result_int64(ctx, (sqlite3_int64)r->calls); break;
-  case G_NEGATIVE_SELF_DUR: result_sum(ctx, &r->negative_self_dur); break;
+  case G_NEGATIVE_SELF_DUR: vtab_result_sum(ctx, &r->negative_self_dur); break;
   case G_UNTIMED: sqlite3_result_int64(ctx, (sqlite3_int64)r->untimed); break;
   case G_THREAD_ID:
     if (c->per_thread) sqlite3_result_int64(ctx, r->thread_id);

@@ -79,14 +79,7 @@ typedef struct functions_cursor {
 
 /* xBestIndex: the arguments, then thread_id = or IN (walk_query.h). */
 static int functions_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-  int idx, n_argv, has_trace;
-  int rc = vtab_plan_args(vtab, info, &idx, &n_argv, &has_trace);
-  if (rc != SQLITE_OK) return rc;
-  walk_query_plan_threads(info, F_THREAD_ID, &idx, &n_argv);
-  info->idxNum = idx;
-  info->estimatedRows = 100;
-  info->estimatedCost = has_trace ? 1e6 : 1e12;
-  return SQLITE_OK;
+  return walk_query_best_index(vtab, info, F_THREAD_ID, 100);
 }
 
 static void functions_reset(vtab_cursor *base, int closing) {
@@ -121,24 +114,13 @@ static int functions_filter(sqlite3_vtab_cursor *base, int idx_num,
                             sqlite3_value **argv) {
   functions_cursor *c = (functions_cursor *)base;
   unsigned options;
-  int a, rc, match;
+  int rc, run;
   (void)idx_str;
   (void)argc;
   functions_reset(&c->base, 0);
   c->base.eof = 1;
-  rc = vtab_filter_args(&c->base, idx_num, argv, &a, &match);
-  if (rc != SQLITE_OK || !match) return rc;
-  argv += a;
-  if ((rc = vtab_options(&c->base, &options)) != SQLITE_OK ||
-      (rc = walk_query_filter_threads(&c->q, idx_num, &argv)) != SQLITE_OK)
-    return rc;
-  c->q.skip_corrupt = options & 1;
-  if (c->q.threads && !c->q.n_threads) return SQLITE_OK;
-  if ((rc = walk_query_acquire(&c->q, &c->base)) != SQLITE_OK ||
-      (rc = walk_query_start(&c->q, &c->base, c->q.threads, c->q.n_threads)) !=
-          SQLITE_OK ||
-      (rc = aggregate(c)) != SQLITE_OK)
-    return rc;
+  rc = walk_query_begin(&c->q, &c->base, idx_num, argv, &options, &run);
+  if (rc != SQLITE_OK || !run || (rc = aggregate(c)) != SQLITE_OK) return rc;
   c->n = atf_functions_count(c->fns);
   load_row(c);
   return SQLITE_OK;
@@ -149,13 +131,6 @@ static int functions_next(sqlite3_vtab_cursor *base) {
   c->i++;
   load_row(c);
   return SQLITE_OK;
-}
-
-static void result_sum(sqlite3_context *ctx, const atf_sum *s) {
-  if (s->overflowed)
-    sqlite3_result_double(ctx, s->real);
-  else
-    sqlite3_result_int64(ctx, s->exact);
 }
 
 static int functions_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
@@ -169,10 +144,10 @@ static int functions_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx,
   case F_RETURNED: sqlite3_result_int64(ctx, (sqlite3_int64)r->returned); break;
   case F_THREADS: sqlite3_result_int64(ctx, (sqlite3_int64)r->threads); break;
   case F_TOTAL_DUR:
-    if (r->total_calls) result_sum(ctx, &r->total_dur);
+    if (r->total_calls) vtab_result_sum(ctx, &r->total_dur);
     break;
   case F_SELF_DUR:
-    if (r->self_calls) result_sum(ctx, &r->self_dur);
+    if (r->self_calls) vtab_result_sum(ctx, &r->self_dur);
     break;
   case F_MIN_DUR:
     if (timed) sqlite3_result_int64(ctx, r->min_dur);

@@ -63,14 +63,7 @@ typedef struct threads_cursor {
 
 /* xBestIndex: the arguments, then thread_id = or IN (walk_query.h). */
 static int threads_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-  int idx, n_argv, has_trace;
-  int rc = vtab_plan_args(vtab, info, &idx, &n_argv, &has_trace);
-  if (rc != SQLITE_OK) return rc;
-  walk_query_plan_threads(info, T_THREAD_ID, &idx, &n_argv);
-  info->idxNum = idx;
-  info->estimatedRows = (idx & WALK_THREAD) ? 1 : 16;
-  info->estimatedCost = has_trace ? 1e6 : 1e12;
-  return SQLITE_OK;
+  return walk_query_best_index(vtab, info, T_THREAD_ID, 16);
 }
 
 static void threads_reset(vtab_cursor *base, int closing) {
@@ -87,23 +80,13 @@ static int threads_filter(sqlite3_vtab_cursor *base, int idx_num,
   threads_cursor *c = (threads_cursor *)base;
   unsigned options;
   atf_error err;
-  int a, rc, match;
+  int rc, run;
   (void)idx_str;
   (void)argc;
   threads_reset(&c->base, 0);
   c->base.eof = 1;
-  rc = vtab_filter_args(&c->base, idx_num, argv, &a, &match);
-  if (rc != SQLITE_OK || !match) return rc;
-  argv += a;
-  if ((rc = vtab_options(&c->base, &options)) != SQLITE_OK ||
-      (rc = walk_query_filter_threads(&c->q, idx_num, &argv)) != SQLITE_OK)
-    return rc;
-  c->q.skip_corrupt = options & 1;
-  if (c->q.threads && !c->q.n_threads) return SQLITE_OK;
-  if ((rc = walk_query_acquire(&c->q, &c->base)) != SQLITE_OK ||
-      (rc = walk_query_start(&c->q, &c->base, c->q.threads, c->q.n_threads)) !=
-          SQLITE_OK)
-    return rc;
+  rc = walk_query_begin(&c->q, &c->base, idx_num, argv, &options, &run);
+  if (rc != SQLITE_OK || !run) return rc;
   /* Drained, not finished: the stacks stay, so open_calls is what was open
   ** at the end. */
   if (atf_walker_drain(c->q.walker, &err) != ATF_OK)

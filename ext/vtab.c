@@ -402,3 +402,10 @@ void vtab_result_text(sqlite3_context *ctx, atf_bytes bytes) {
   else
     sqlite3_result_blob64(ctx, p, bytes.len, SQLITE_TRANSIENT);
 }
+
+void vtab_result_sum(sqlite3_context *ctx, const atf_sum *s) {
+  if (s->overflowed)
+    sqlite3_result_double(ctx, s->real);
+  else
+    sqlite3_result_int64(ctx, s->exact);
+}

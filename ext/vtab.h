@@ -172,5 +172,8 @@ trace_cache *vtab_cache(vtab_cursor *cur);
 /* Sets the result to BYTES as TEXT when it is valid UTF-8, and as a BLOB of
 ** the same bytes when it is not, so nothing is lost or mangled. */
 void vtab_result_text(sqlite3_context *ctx, atf_bytes bytes);
+/* Sets the result to the sum S: its exact INTEGER, or the REAL it reached
+** when it went past int64 (as SQLite's sum() does). */
+void vtab_result_sum(sqlite3_context *ctx, const atf_sum *s);
 
 #endif

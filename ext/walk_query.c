@@ -66,6 +66,38 @@ int walk_query_wants(const walk_query *q, int32_t thread) {
                                 sizeof *q->threads, compare_i32) != NULL;
 }
 
+int walk_query_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info,
+                          int thread_column, double rows) {
+  int idx, n_argv, has_trace;
+  int rc = vtab_plan_args(vtab, info, &idx, &n_argv, &has_trace);
+  if (rc != SQLITE_OK) return rc;
+  if (walk_query_plan_threads(info, thread_column, &idx, &n_argv) && rows > 1)
+    rows = 1;
+  info->idxNum = idx;
+  info->estimatedRows = (sqlite3_int64)rows;
+  info->estimatedCost = has_trace ? 1e6 : 1e12;
+  return SQLITE_OK;
+}
+
+int walk_query_begin(walk_query *q, vtab_cursor *cur, int idx_num,
+                     sqlite3_value **argv, unsigned *options, int *run) {
+  int a, rc, match;
+  *run = 0;
+  rc = vtab_filter_args(cur, idx_num, argv, &a, &match);
+  if (rc != SQLITE_OK || !match) return rc;
+  argv += a;
+  if ((rc = vtab_options(cur, options)) != SQLITE_OK ||
+      (rc = walk_query_filter_threads(q, idx_num, &argv)) != SQLITE_OK)
+    return rc;
+  q->skip_corrupt = (*options & WALK_OPTION_SKIP_CORRUPT) != 0;
+  if (q->threads && !q->n_threads) return SQLITE_OK;
+  if ((rc = walk_query_acquire(q, cur)) != SQLITE_OK ||
+      (rc = walk_query_start(q, cur, q->threads, q->n_threads)) != SQLITE_OK)
+    return rc;
+  *run = 1;
+  return SQLITE_OK;
+}
+
 int walk_query_start(walk_query *q, vtab_cursor *cur, const int32_t *threads,
                      size_t n) {
   atf_walk_options o;

@@ -28,6 +28,8 @@ typedef struct walk_query {
 #define WALK_THREAD (1 << (VTAB_ARG_BITS + 0))    /* thread_id = ? or IN */
 #define WALK_THREAD_IN (1 << (VTAB_ARG_BITS + 1)) /* ... an IN list whole */
 #define WALK_FIRST_FREE_BIT (VTAB_ARG_BITS + 2)
+/* Every walking table's first option word is 'skip_corrupt'. */
+#define WALK_OPTION_SKIP_CORRUPT 1u
 
 /* xBestIndex: takes the first usable thread_id = (column COLUMN) as the
 ** next argv (after *N_ARGV), omitted, an IN list handed over whole; sets
@@ -38,6 +40,17 @@ int walk_query_plan_threads(sqlite3_index_info *info, int column, int *idx,
 ** it. */
 int walk_query_filter_threads(walk_query *q, int idx, sqlite3_value ***argv);
 
+/* xBestIndex of a table whose rows come from one walk of the whole trace
+** (atf_functions, atf_threads, atf_flamegraph): the arguments, then
+** thread_id = or IN at THREAD_COLUMN; ROWS estimated (1 per thread asked). */
+int walk_query_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info,
+                          int thread_column, double rows);
+/* xFilter's first part for such a table: the arguments and options (into
+** *OPTIONS; skip_corrupt set on Q), the thread filter, the trace acquired
+** and a walker started (set close_at_last_ts on Q before). *RUN is 0 when
+** the plan gives no row (a NULL argument, no thread left): then return. */
+int walk_query_begin(walk_query *q, vtab_cursor *cur, int idx_num,
+                     sqlite3_value **argv, unsigned *options, int *run);
 /* Acquires CUR's trace into Q (with its error set on CUR's vtab on
 ** failure). */
 int walk_query_acquire(walk_query *q, vtab_cursor *cur);
