@@ -575,8 +575,8 @@ atf_walker *atf_walker_new(const atf_map *map, const atf_walk_options *o);
 ** calls paired by function id and depth. Twins are found ahead of the walk
 ** (each thread's file fed to atf_v2_twins ATF_V2_TWIN_RECORDS records
 ** early), so a kept record without detail whose twin has it takes the
-** twin's as its registers (atf_call.detail_offset); memory: about 120 KB
-** per thread walked. skip_corrupt and tolerate do not
+** twin's as its registers (atf_call.detail_offset); memory: about 100 KB
+** per thread walked that has a detail file. skip_corrupt and tolerate do not
 ** apply (v2 records are fixed-size); seek, stop_at, restore_call and the
 ** call checkpoints are v4's. Keys (atf_call.offset) are rowids. */
 struct atf_v2_trace;

@@ -16,9 +16,11 @@
 ** detector up to ATF_V2_TWIN_RECORDS records past the record the walk
 ** reads, so that at the first record of a pair its twin is already known
 ** (a pair is at most that many records apart). Marks sit in a ring by
-** record number, wide enough for every record from a pair's first (at
-** most ATF_V2_TWIN_RECORDS before the record read) to the detector. */
-#define MARK_RING (4 * ATF_V2_TWIN_RECORDS)
+** record number: a record's slot is reused only ATF_V2_TWIN_RECORDS
+** records after its twin, the last that can mark it, was fed. A thread
+** without a detail file has no twins (a pair needs one record with
+** detail) and no detector: about 100 KB per thread that has one. */
+#define MARK_RING (2 * ATF_V2_TWIN_RECORDS)
 enum { MARK_NONE, MARK_FIRST, MARK_SECOND };
 
 typedef struct twin_mark {
@@ -203,7 +205,7 @@ static int is_twin(atf_walker *w, const atf_v2_event *ev, uint64_t *detail,
   atf_v2_event twin;
   *oom = 0;
   *detail = ev->rowid;
-  if (i >= w->v2->thread_count) return 0;
+  if (i >= w->v2->thread_count || !t->has_detail) return 0;
   if (!(tt = w->twins[i])) {
     if (!(tt = w->twins[i] = calloc(1, sizeof *tt))) {
       *oom = 1;
