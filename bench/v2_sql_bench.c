@@ -16,11 +16,13 @@
 ** detail, then again a little later with it; the call walker finds and
 ** leaves out the second of each pair ahead of the walk). Each measure runs
 ** on each trace in turn, REPEAT times after one warm-up pass (page cache
-** and the extension's open traces warm), and prints the median: ms, MB/s
-** of the trace's event data on disk (v4: events.bin; v2: every index.atf
-** and detail.atf) and of its index files alone (v2), ns per record of that
-** trace (v4 counts its trace_start, signal and trace_end; a twins trace
-** counts both copies), and the time over v4's.
+** and the extension's open traces warm), and prints the median wall and
+** CPU time (this thread's: on a shared machine the steadier figure), and
+** from the CPU time MB/s of the trace's event data on disk (v4:
+** events.bin; v2: every index.atf and detail.atf) and of its index files
+** alone (v2), ns per record of that trace (v4 counts its trace_start,
+** signal and trace_end; a twins trace counts both copies), and the time
+** over v4's (of the CPU and of the wall time).
 **
 ** Then the k-way merge's own cost per record at the reader level: every
 ** index record through atf_v2_merge against each thread file read in its
@@ -69,11 +71,18 @@ typedef struct trace {
   atf_v2_trace v2;      /* v2: open for the merge measure */
 } trace;
 
+/* The runs of one measure on one trace: wall-clock seconds, and this
+** thread's CPU seconds (what it cost without the time the machine's other
+** work took the core from it: on a shared machine the steadier figure). */
+typedef struct samples {
+  double wall[MAX_REPEAT], cpu[MAX_REPEAT];
+} samples;
+
 typedef struct measure {
   const char *name;
   const char *sql;
   int on[F_N]; /* the traces it runs on */
-  double s[F_N][MAX_REPEAT];
+  samples t[F_N];
   int64_t rows[F_N];
   int64_t sums[F_N][SUMS]; /* integer sums of columns 0..3 over all rows */
 } measure;
@@ -101,7 +110,7 @@ static uint64_t sink;
 /* The merge at the reader level, per v2 trace: each file in its own order,
 ** then merged. */
 typedef struct merge_times {
-  double files[MAX_REPEAT], merged[MAX_REPEAT];
+  samples files, merged;
 } merge_times;
 
 static int cmp_double(const void *a, const void *b) {
@@ -181,7 +190,7 @@ static int open_v2(trace *tr) {
 }
 
 /* Runs M on trace F once: every row stepped, every column read. */
-static int run(sqlite3 *db, measure *m, int f, const trace *tr, double *s) {
+static int run(sqlite3 *db, measure *m, int f, const trace *tr, int r) {
   sqlite3_stmt *st;
   int rc, ncol;
   if (sqlite3_prepare_v2(db, m->sql, -1, &st, NULL) != SQLITE_OK) {
@@ -192,14 +201,15 @@ static int run(sqlite3 *db, measure *m, int f, const trace *tr, double *s) {
   ncol = sqlite3_column_count(st);
   m->rows[f] = 0;
   memset(m->sums[f], 0, sizeof m->sums[f]);
-  double t = now_s();
+  double t = now_s(), c = cpu_s();
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     sink += touch_row(st, ncol);
     for (int i = 0; i < SUMS && i < ncol; i++)
       m->sums[f][i] += sqlite3_column_int64(st, i);
     m->rows[f]++;
   }
-  *s = now_s() - t;
+  m->t[f].cpu[r] = cpu_s() - c;
+  m->t[f].wall[r] = now_s() - t;
   if (rc != SQLITE_DONE) {
     fprintf(stderr, "%s over %s: %s\n", m->name, FORMAT_NAME[f],
             sqlite3_errmsg(db));
@@ -212,13 +222,16 @@ static int run(sqlite3 *db, measure *m, int f, const trace *tr, double *s) {
 
 static int time_merge(const trace *tr, merge_times *mt, int r) {
   uint64_t n_files, n_merged, sum_files, sum_merged;
-  double t = now_s();
+  double t = now_s(), c = cpu_s();
   sum_files = v2_scan_files(&tr->v2, &n_files);
   sink += sum_files;
-  mt->files[r] = now_s() - t;
+  mt->files.cpu[r] = cpu_s() - c;
+  mt->files.wall[r] = now_s() - t;
   t = now_s();
+  c = cpu_s();
   if (v2_scan_merge(&tr->v2, &n_merged, &sum_merged) != 0) return -1;
-  mt->merged[r] = now_s() - t;
+  mt->merged.cpu[r] = cpu_s() - c;
+  mt->merged.wall[r] = now_s() - t;
   if (n_files != n_merged || sum_files != sum_merged) {
     fprintf(stderr,
             "%s: the merge gave %" PRIu64 " records (checksum %" PRIu64
@@ -277,30 +290,35 @@ static void print_traces(const trace *tr) {
   }
 }
 
+/* Rates and ratios are of the median CPU time; the median wall time is
+** shown beside it. */
 static void print_results(const trace *tr, int repeat) {
-  printf("\n%-14s %-9s %9s %10s %10s %10s %7s  %s\n", "query", "trace", "ms",
-         "MB/s disk", "MB/s index", "ns/record", "/v4", "answer (sums)");
+  printf("\n%-14s %-9s %8s %8s %10s %10s %10s %7s %7s  %s\n", "query", "trace",
+         "wall ms", "cpu ms", "MB/s disk", "MB/s index", "ns/record", "/v4 cpu",
+         "/v4 wall", "rows: column sums");
   for (size_t i = 0; i < N_MEASURES; i++) {
     const measure *m = &measures[i];
-    double v4 = median(m->s[F_V4], repeat);
+    double v4c = median(m->t[F_V4].cpu, repeat);
+    double v4w = median(m->t[F_V4].wall, repeat);
     for (int f = 0; f < F_N; f++) {
-      double s;
+      double c, w;
       if (!m->on[f] || !tr[f].used) continue;
-      s = median(m->s[f], repeat);
-      printf("%-14s %-9s %9.1f %10.0f ", f == F_V4 ? m->name : "",
-             FORMAT_NAME[f], s * 1e3, mb(tr[f].disk_bytes) / s);
+      c = median(m->t[f].cpu, repeat);
+      w = median(m->t[f].wall, repeat);
+      printf("%-14s %-9s %8.1f %8.1f %10.0f ", f == F_V4 ? m->name : "",
+             FORMAT_NAME[f], w * 1e3, c * 1e3, mb(tr[f].disk_bytes) / c);
       if (f == F_V4)
         printf("%10s", "");
       else
-        printf("%10.0f", mb(tr[f].index_bytes) / s);
-      printf(" %10.1f ", s * 1e9 / (double)tr[f].records);
+        printf("%10.0f", mb(tr[f].index_bytes) / c);
+      printf(" %10.1f ", c * 1e9 / (double)tr[f].records);
       if (f == F_V4)
-        printf("%7s", "");
+        printf("%7s %7s", "", "");
       else
-        printf("%7.2f", s / v4);
-      printf("  %" PRId64 " rows:", m->rows[f]);
-      for (int c = 0; c < SUMS; c++)
-        if (m->sums[f][c]) printf(" %" PRId64, m->sums[f][c]);
+        printf("%7.2f %7.2f", c / v4c, w / v4w);
+      printf("  %" PRId64 ":", m->rows[f]);
+      for (int k = 0; k < SUMS; k++)
+        if (m->sums[f][k]) printf(" %" PRId64, m->sums[f][k]);
       printf("\n");
     }
   }
@@ -308,16 +326,18 @@ static void print_results(const trace *tr, int repeat) {
 
 static void print_merge(const trace *tr, const merge_times *mt, int repeat) {
   printf("\nk-way merge (reader: atf_v2_merge against each file in its own "
-         "order, v2_traces.c)\n");
-  printf("%-9s %12s %12s %16s\n", "trace", "own order", "merged", "merge cost");
+         "order, v2_traces.c), CPU ns per record (wall)\n");
+  printf("%-9s %18s %18s %18s\n", "trace", "own order", "merged", "merge cost");
   for (int f = F_V2; f < F_N; f++) {
-    double files, merged, n;
+    double n, fc, fw, mc, mw;
     if (!tr[f].used) continue;
-    n = (double)tr[f].records;
-    files = median(mt[f].files, repeat) * 1e9 / n;
-    merged = median(mt[f].merged, repeat) * 1e9 / n;
-    printf("%-9s %9.2f ns %9.2f ns %9.2f ns/record\n", FORMAT_NAME[f], files,
-           merged, merged - files);
+    n = (double)tr[f].records / 1e9;
+    fc = median(mt[f].files.cpu, repeat) / n;
+    fw = median(mt[f].files.wall, repeat) / n;
+    mc = median(mt[f].merged.cpu, repeat) / n;
+    mw = median(mt[f].merged.wall, repeat) / n;
+    printf("%-9s %8.2f (%6.2f) %8.2f (%6.2f) %8.2f (%6.2f)\n", FORMAT_NAME[f],
+           fc, fw, mc, mw, mc - fc, mw - fw);
   }
 }
 
@@ -395,7 +415,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < N_MEASURES; i++)
       for (int f = 0; f < F_N; f++)
         if (measures[i].on[f] && tr[f].used &&
-            run(db, &measures[i], f, &tr[f], &measures[i].s[f][slot]) != 0)
+            run(db, &measures[i], f, &tr[f], slot) != 0)
           return 1;
     for (int f = F_V2; f < F_N; f++)
       if (tr[f].used && time_merge(&tr[f], &mt[f], slot) != 0) return 1;
