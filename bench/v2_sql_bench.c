@@ -382,7 +382,8 @@ int main(int argc, char **argv) {
     return usage();
 
   memset(tr, 0, sizeof tr);
-  /* The twins trace: every event with detail, so every event twice. */
+  /* v4 and v2 with --detail; the twins trace with detail on every event,
+  ** so every event twice. */
   if (v2_traces_prepare(ATF_BENCH_DIR, records, threads, detail, 0,
                         tr[F_V2].dir, tr[F_V4].dir, sizeof tr[F_V2].dir) != 0 ||
       (twins && v2_traces_prepare(ATF_BENCH_DIR, records, threads,
@@ -408,8 +409,9 @@ int main(int argc, char **argv) {
   print_traces(tr);
   fflush(stdout);
 
-  /* Run 0 warms; measures and traces interleave, so that the machine's
-  ** other work weighs on every trace alike. */
+  /* Run -1 warms (run 0 overwrites its figures); measures and traces
+  ** interleave, so that the machine's other work weighs on every trace
+  ** alike. */
   for (int r = -1; r < repeat; r++) {
     int slot = r < 0 ? 0 : r;
     for (size_t i = 0; i < N_MEASURES; i++)
