@@ -7,18 +7,18 @@
 **   build-bench/bench/atf_v2_bench [--records N] [--threads K]
 **                                  [--detail all|calls|none] [--repeat R]
 **
-** Traces are generated once (atf_gen_write_v2 and atf_gen_write from the
-** same seed) under build-bench/ and reused.
+** Traces are generated once (v2_traces.c: atf_gen_write_v2 and atf_gen_write
+** from the same seed) under build-bench/ and reused.
 */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "atf_gen.h"
 #include "atf_reader.h"
+#include "v2_traces.h"
 
 static double now(void) {
   struct timespec ts;
@@ -26,44 +26,9 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int exists(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0;
-}
-
 static void die(const char *what, const atf_error *err) {
   fprintf(stderr, "atf_v2_bench: %s: %s\n", what, err ? err->message : "");
   exit(1);
-}
-
-/* Each file in its own order: what reading costs without the merge. */
-static uint64_t scan_files(const atf_v2_trace *t, uint64_t *n) {
-  uint64_t sum = 0;
-  *n = 0;
-  for (size_t i = 0; i < t->thread_count; i++) {
-    const atf_v2_thread *th = &t->threads[i];
-    for (uint64_t k = 0; k < th->index.records; k++) {
-      atf_v2_event ev;
-      atf_v2_event_decode(th->index_map.data + 64 + 32 * k, th->slot, k, &ev);
-      sum += ev.ts_ns ^ ev.function_id ^ ev.call_depth;
-      (*n)++;
-    }
-  }
-  return sum;
-}
-
-static uint64_t scan_merge(const atf_v2_trace *t, uint64_t *n) {
-  atf_v2_merge m;
-  atf_v2_event ev;
-  uint64_t sum = 0;
-  *n = 0;
-  if (atf_v2_merge_init(&m, t, NULL, 0, NULL) != ATF_OK) die("merge", NULL);
-  while (atf_v2_merge_next(&m, &ev) == ATF_OK) {
-    sum += ev.ts_ns ^ ev.function_id ^ ev.call_depth;
-    (*n)++;
-  }
-  atf_v2_merge_free(&m);
-  return sum;
 }
 
 static uint64_t scan_merge_detail(atf_v2_trace *t, uint64_t *n,
@@ -139,33 +104,9 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  atf_gen_options o;
-  atf_gen_options_default(&o);
-  o.seed = 2026;
-  o.events = records + 3; /* trace_start, the signal, trace_end: v4 only */
-  o.threads = threads;
-  o.stack_max = 128;
-  o.v2_detail = detail;
-  snprintf(v2dir, sizeof v2dir, "%s/v2_bench_%" PRIu64 "_%u_%d", ATF_BENCH_DIR,
-           records, threads, detail);
-  snprintf(v4dir, sizeof v4dir, "%s/v4_bench_%" PRIu64 "_%u", ATF_BENCH_DIR,
-           records, threads);
-  char probe[4200];
-  snprintf(probe, sizeof probe, "%s/manifest.json", v2dir);
-  if (!exists(probe)) {
-    double t0 = now();
-    atf_gen_v2_stats st;
-    if (atf_gen_write_v2(v2dir, &o, &st) != 0) die("generate v2", NULL);
-    printf("generated %s: %" PRIu64 " records, %" PRIu64
-           " detail records in %.1f s\n",
-           v2dir, st.records, st.details, now() - t0);
-  }
-  snprintf(probe, sizeof probe, "%s/trace.json", v4dir);
-  if (!exists(probe)) {
-    double t0 = now();
-    if (atf_gen_write(v4dir, &o, NULL, NULL) != 0) die("generate v4", NULL);
-    printf("generated %s in %.1f s\n", v4dir, now() - t0);
-  }
+  if (v2_traces_prepare(ATF_BENCH_DIR, records, threads, detail, 0, v2dir,
+                        v4dir, sizeof v2dir) != 0)
+    die("generate", NULL);
 
   atf_v2_trace t;
   atf_error err;
@@ -177,16 +118,18 @@ int main(int argc, char **argv) {
     if (atf_v2_open(v2dir, 0, &t, &err) != ATF_OK) die("open", &err);
     double t1 = now();
     if (t1 - t0 < best_open) best_open = t1 - t0;
-    sink += scan_files(&t, &n);
+    sink += v2_scan_files(&t, &n);
     double t2 = now();
-    sink += scan_merge(&t, &n);
+    uint64_t merged;
+    if (v2_scan_merge(&t, &n, &merged) != 0) die("merge", NULL);
+    sink += merged;
     double t3 = now();
     sink += scan_merge_detail(&t, &n, &linked);
     double t4 = now();
     if (t3 - t2 < best_merge) best_merge = t3 - t2;
     if (t4 - t3 < best_detail) best_detail = t4 - t3;
     double t5 = now();
-    sink += scan_files(&t, &n);
+    sink += v2_scan_files(&t, &n);
     double t6 = now();
     if (t6 - t5 < best_files) best_files = t6 - t5;
     atf_v2_close(&t);
