@@ -250,7 +250,9 @@ static int next_target_walk(calls_cursor *c) {
     if ((rc = walk_query_start(&c->q, &c->base, &c->one_thread, 1)) !=
         SQLITE_OK)
       return rc;
-    if (c->q.skip_corrupt) return SQLITE_OK;
+    /* v2 (no checkpoints) and skip_corrupt walk from the start. */
+    if (c->q.skip_corrupt || c->q.entry->format != ATF_FORMAT_V4)
+      return SQLITE_OK;
     if (trace_entry_calls(c->q.entry, &stop, &index, &calls, &err) != ATF_OK ||
         atf_call_index_restore(calls, index, &c->q.entry->map, c->q.walker,
                                (uint64_t)t, &from, &err) != ATF_OK)

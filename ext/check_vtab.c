@@ -43,6 +43,8 @@ static const char SCHEMA[] = "CREATE TABLE x(severity TEXT, code TEXT, "
 /* Rows kept per code; beyond, findings are counted in one 'more' row, so a
 ** trace with a million bad records does not make a million rows. */
 #define MAX_PER_CODE 1000
+/* Distinct codes counted (v4 has 12, v2 about 25). */
+#define N_CODES 48
 
 typedef struct check_row {
   const char *severity, *code;
@@ -57,7 +59,7 @@ typedef struct check_cursor {
   struct {
     const char *code;
     sqlite3_uint64 seen;
-  } codes[16]; /* findings per code, for MAX_PER_CODE */
+  } codes[N_CODES]; /* findings per code, for MAX_PER_CODE */
   int oom;
 } check_cursor;
 
@@ -93,9 +95,9 @@ nomem:
 /* The number of findings of CODE so far, this one included. */
 static sqlite3_uint64 count_code(check_cursor *c, const char *code) {
   size_t i;
-  for (i = 0; i < 16 && c->codes[i].code; i++)
+  for (i = 0; i < N_CODES && c->codes[i].code; i++)
     if (strcmp(c->codes[i].code, code) == 0) return ++c->codes[i].seen;
-  if (i == 16) return 1; /* more codes than known: keep every row */
+  if (i == N_CODES) return 1; /* more codes than room: keep every row */
   c->codes[i].code = code;
   return c->codes[i].seen = 1;
 }
@@ -138,7 +140,7 @@ static void end_summary(check_cursor *c, int has_ts, sqlite3_int64 first_ts,
 
 /* The 'more' rows, for codes past MAX_PER_CODE. */
 static void add_more_rows(check_cursor *c) {
-  for (size_t i = 0; i < 16 && c->codes[i].code; i++)
+  for (size_t i = 0; i < N_CODES && c->codes[i].code; i++)
     if (c->codes[i].seen > MAX_PER_CODE)
       add_row(c, "info", "more", -1,
               sqlite3_mprintf("%llu more %s findings beyond the first %d",
@@ -199,7 +201,7 @@ static int check_filter(sqlite3_vtab_cursor *base, int idx_num,
   atf_format_info info;
   atf_error err;
   const char *trace;
-  int n, match, rc;
+  int n, match, rc, detected;
   (void)idx_str;
   (void)argc;
   clear_rows(&c->base, 0);
@@ -207,11 +209,15 @@ static int check_filter(sqlite3_vtab_cursor *base, int idx_num,
   if (rc != SQLITE_OK || !match) return rc;
   if (!(trace = vtab_trace(&c->base))) return SQLITE_ERROR;
   atf_interrupt stop = vtab_interrupt(&c->base);
-  if (atf_format_detect(trace, &info, &err) != ATF_OK ||
-      info.format == ATF_FORMAT_V4) {
+  detected = atf_format_detect(trace, &info, &err) == ATF_OK;
+  if (!detected && info.trace_files == (ATF_FILES_V4 | ATF_FILES_V2)) {
+    rc = vtab_reader_error(base->pVtab, &err); /* both formats at once */
+  } else if (detected ? info.format == ATF_FORMAT_V2
+                      : info.trace_files == ATF_FILES_V2) {
+    /* a damaged v2 trace (a wrong magic) is checked as v2, which says so */
+    rc = check_v2(c, info.dir ? info.dir : trace, &stop);
+  } else if (!detected || info.format == ATF_FORMAT_V4) {
     rc = check_v4(c, trace, &stop);
-  } else if (info.format == ATF_FORMAT_V2) {
-    rc = check_v2(c, info.dir, &stop);
   } else {
     trace_entry *entry;
     if (trace_cache_acquire(vtab_cache(&c->base), trace, &entry, &err) ==

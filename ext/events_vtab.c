@@ -591,10 +591,27 @@ static int v2_row_passes(const events_cursor *c) {
   return 1;
 }
 
+/* At the end of a v2 scan, each thread file's torn tail counted and
+** logged, as a v4 scan does its own. */
+static void v2_torn_tails(events_cursor *c) {
+  const atf_v2_trace *t = c->v2.trace;
+  for (size_t i = 0; i < t->thread_count; i++) {
+    const atf_v2_thread *th = &t->threads[i];
+    if (th->index_status != ATF_OK || !th->index.torn_bytes) continue;
+    c->stats.torn_tails++;
+    sqlite3_log(SQLITE_WARNING,
+                "atf_events: %s: torn last record at byte offset %llu "
+                "(%llu bytes unread): rows stop before it",
+                th->index_path, (unsigned long long)th->index.records_end,
+                (unsigned long long)th->index.torn_bytes);
+  }
+}
+
 /* events_next over a v2 trace. */
 static int v2_next(events_cursor *c) {
   for (;;) {
     if (!events_v2_next(&c->v2)) {
+      if (c->v2.order != EVENTS_V2_TARGETS) v2_torn_tails(c);
       c->base.eof = 1;
       return SQLITE_OK;
     }

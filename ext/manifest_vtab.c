@@ -12,7 +12,8 @@
 ** Columns (v4 from trace.json; v2 as said):
 **
 **   os, arch                 TEXT     v2: of the first index.atf header
-**   pid                      INTEGER  NULL when absent (v2: always)
+**   pid                      INTEGER  NULL when absent (v2: the pid_N
+**                                     folder's N, as atf_traces gives it)
 **   session_id               INTEGER  (uint64 bits) NULL when absent (v2:
 *always)
 **   time_start_ns            INTEGER  the writer's clock at open (v2: the
@@ -211,8 +212,10 @@ static int manifest_filter(sqlite3_vtab_cursor *base, int idx_num,
   rc = vtab_filter_args(&c->base, idx_num, argv, &n, &match);
   if (rc != SQLITE_OK || !match) return rc;
   if (!(trace = vtab_trace(&c->base))) return SQLITE_ERROR;
-  v4 = atf_format_detect(trace, &info, &err) != ATF_OK ||
-       info.format == ATF_FORMAT_V4;
+  /* Not v4: a v2 trace, damaged or not, or a session (the cache says). */
+  v4 = atf_format_detect(trace, &info, &err) == ATF_OK
+           ? info.format == ATF_FORMAT_V4
+           : !(info.trace_files & ATF_FILES_V2);
   atf_format_info_free(&info);
   rc = v4 ? filter_v4(c, trace) : filter_v2(c, trace);
   if (rc == SQLITE_OK) c->base.eof = 0;
@@ -254,6 +257,11 @@ static void column_v2(manifest_cursor *c, sqlite3_context *ctx, int column) {
   switch (column) {
   case COL_OS: result_name(ctx, atf_v2_os_name(t->os)); break;
   case COL_ARCH: result_name(ctx, atf_v2_arch_name(t->arch)); break;
+  case COL_PID: {
+    int64_t pid;
+    if (atf_dir_pid(t->dir, &pid)) sqlite3_result_int64(ctx, pid);
+    break;
+  }
   case COL_TIME_START_NS: result_opt(ctx, m->time_start_ns); break;
   case COL_TIME_END_NS: result_opt(ctx, m->time_end_ns); break;
   case COL_EVENT_COUNT: result_known_u64(ctx, 1, t->records); break;

@@ -88,6 +88,12 @@ atf_status atf_trace_paths_resolve(const char *path, atf_trace_paths *out,
                                    atf_error *err);
 void atf_trace_paths_free(atf_trace_paths *paths);
 
+/* The N of the directory DIR when it is named pid_N (N decimal digits that
+** fit int64), as the tracer names a traced process's folder: by DIR's last
+** name, or, for ".", ".." and the like, the name it resolves to. Returns
+** whether it is so named. */
+int atf_dir_pid(const char *dir, int64_t *pid);
+
 /* ---- memory map of events.bin ----------------------------------------- */
 
 /* Identity of the mapped file, to tell whether it changed since. */
@@ -560,7 +566,8 @@ typedef struct atf_walk_counts {
   uint64_t twins;         /* ATF v2: second records of twin pairs, left out */
   uint64_t first_skipped; /* offset of the first record left out, or
                              ATF_NO_OFFSET */
-  int torn;               /* it ended at a torn tail */
+  int torn;               /* torn tails it ended at (v4: 0 or 1; v2: one per
+                             thread file) */
 } atf_walk_counts;
 
 typedef struct atf_walker atf_walker;

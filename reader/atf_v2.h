@@ -396,10 +396,11 @@ typedef struct atf_v2_manifest {
   size_t module_count;
   atf_v2_symbol *symbols; /* document order */
   size_t symbol_count;
-  int has_symbols; /* the "symbols" key is there (a symbol table) */
-  uint32_t *by_id; /* symbol indices sorted by function_id (stable) */
-  char *json;      /* the whole text as read, unknown keys included */
-  void *root;      /* the parsed document (a cJSON *) */
+  int has_symbols;      /* the "symbols" key is there (a symbol table) */
+  uint32_t *by_id;      /* symbol indices sorted by function_id (stable) */
+  char *json;           /* the whole text as read, unknown keys included */
+  void *root;           /* the parsed document (a cJSON *) */
+  atf_json_notes notes; /* what the text holds that JSON forbids (kept) */
 } atf_v2_manifest;
 
 /* Parses manifest.json text TEXT[0..LEN) (SOURCE names it in errors).
@@ -411,7 +412,9 @@ typedef struct atf_v2_manifest {
 ** hex digits, "module_id": u32, "symbol_index": u32, "name": string}).
 ** Unknown keys anywhere are kept (in json/root). Integers are exact to 64
 ** bits (read from their own digits, not from cJSON's double). A key given
-** twice in an object that is read, or a NUL character, is an error.
+** twice in an object that is read, or a NUL character, is an error. The
+** text is checked as strict JSON first (atf_json_check, as trace.json:
+** what it tolerates is counted in notes).
 ** Errors: ATF_ERR_JSON (not JSON, with the byte offset), ATF_ERR_MANIFEST
 ** (key or type, naming the key and its array index). */
 atf_status atf_v2_manifest_parse(const char *text, size_t len,
@@ -460,6 +463,9 @@ typedef struct atf_v2_trace {
 
 /* Open flags. */
 #define ATF_V2_OPEN_LENIENT 0x1 /* see atf_v2_open */
+/* Only a manifest.json that does not parse is kept (manifest_status; no
+** symbols), as a v4 trace whose trace.json does not parse still reads. */
+#define ATF_V2_OPEN_KEEP_BAD_MANIFEST 0x2
 
 /* Opens the v2 trace in directory DIR: every thread_<slot> directory (slot
 ** a decimal number without leading zeros, at most ATF_V2_MAX_SLOT) with its

@@ -137,33 +137,45 @@ static int check_record(check_ctx *ctx, const atf_record *rec,
   return 1;
 }
 
+int atf_manifest_string_findings(const atf_json_notes *n, const char *json,
+                                 const char *path, atf_finding out[2]) {
+  int k = 0;
+  if (n->control_strings) {
+    unsigned byte = (unsigned char)json[n->first_control];
+    out[k] = (atf_finding){ATF_SEVERITY_WARNING, "manifest_control_character",
+                           n->first_control, ""};
+    snprintf(out[k++].message, sizeof out->message,
+             "%s: byte offset %llu: raw control character 0x%02x inside a "
+             "string, which JSON requires escaped (\\u%04x); kept as written "
+             "(%llu string%s hold%s such characters)",
+             path, (unsigned long long)n->first_control, byte, byte,
+             (unsigned long long)n->control_strings,
+             n->control_strings == 1 ? "" : "s",
+             n->control_strings == 1 ? "s" : "");
+  }
+  if (n->invalid_utf8_strings) {
+    out[k] = (atf_finding){ATF_SEVERITY_WARNING, "manifest_invalid_utf8",
+                           n->first_invalid_utf8, ""};
+    snprintf(out[k++].message, sizeof out->message,
+             "%s: byte offset %llu: a string that is not valid UTF-8 (byte "
+             "0x%02x); kept as written, atf_manifest returns a value holding "
+             "it as a BLOB (%llu string%s not UTF-8)",
+             path, (unsigned long long)n->first_invalid_utf8,
+             (unsigned)(unsigned char)json[n->first_invalid_utf8],
+             (unsigned long long)n->invalid_utf8_strings,
+             n->invalid_utf8_strings == 1 ? " is" : "s are");
+  }
+  return k;
+}
+
 /* What the manifest's strings hold that JSON forbids or SQL cannot take as
 ** TEXT: tolerated by atf_manifest_parse, told here. */
 static void check_manifest_strings(check_ctx *ctx, const char *path,
                                    const atf_manifest *m) {
-  const atf_json_notes *n = &m->notes;
-  if (n->control_strings) {
-    unsigned byte = (unsigned char)m->json[n->first_control];
-    report(ctx, ATF_SEVERITY_WARNING, "manifest_control_character",
-           n->first_control,
-           "%s: byte offset %llu: raw control character 0x%02x inside a "
-           "string, which JSON requires escaped (\\u%04x); kept as written "
-           "(%llu string%s hold%s such characters)",
-           path, (unsigned long long)n->first_control, byte, byte,
-           (unsigned long long)n->control_strings,
-           n->control_strings == 1 ? "" : "s",
-           n->control_strings == 1 ? "s" : "");
-  }
-  if (n->invalid_utf8_strings)
-    report(ctx, ATF_SEVERITY_WARNING, "manifest_invalid_utf8",
-           n->first_invalid_utf8,
-           "%s: byte offset %llu: a string that is not valid UTF-8 (byte "
-           "0x%02x); kept as written, atf_manifest returns a value holding "
-           "it as a BLOB (%llu string%s not UTF-8)",
-           path, (unsigned long long)n->first_invalid_utf8,
-           (unsigned)(unsigned char)m->json[n->first_invalid_utf8],
-           (unsigned long long)n->invalid_utf8_strings,
-           n->invalid_utf8_strings == 1 ? " is" : "s are");
+  atf_finding f[2];
+  int n = atf_manifest_string_findings(&m->notes, m->json, path, f);
+  for (int i = 0; i < n && !ctx->stop; i++)
+    if (ctx->fn(ctx->user, &f[i])) ctx->stop = 1;
 }
 
 static void check_manifest(check_ctx *ctx, const atf_trace_paths *paths,

@@ -62,11 +62,13 @@ static int exists_regular(const char *dir, const char *name) {
   return yes;
 }
 
-/* "thread_<digits>" / "pid_<digits>". */
+/* "thread_<digits>" / "pid_<digits>"; a thread's digits without a leading
+** zero, as atf_v2_open takes them. */
 static int named(const char *name, const char *prefix) {
   size_t n = strlen(prefix);
   const char *p = name + n;
   if (strncmp(name, prefix, n) != 0 || !*p) return 0;
+  if (strcmp(prefix, "thread_") == 0 && p[0] == '0' && p[1]) return 0;
   for (; *p; p++)
     if (*p < '0' || *p > '9') return 0;
   return 1;

@@ -103,6 +103,13 @@ static inline int atf_stopped(const atf_interrupt *stop, uint64_t records,
 /* malloc'd copy of S, or NULL when out of memory. */
 char *atf_strdup(const char *s);
 
+/* The atf_check findings (at most 2: manifest_control_character,
+** manifest_invalid_utf8) of what a manifest's strings hold that JSON
+** forbids or SQL cannot take as TEXT (NOTES, from atf_json_check over
+** JSON, the file PATH's text), into OUT. Returns how many. */
+int atf_manifest_string_findings(const atf_json_notes *n, const char *json,
+                                 const char *path, atf_finding out[2]);
+
 /* Little-endian integers at P (ATF v2 is packed little-endian: fields sit
 ** at offsets that are not multiples of their size). */
 static inline uint16_t atf_le16(const uint8_t *p) {

@@ -5,6 +5,7 @@
 ** trace.json directly. Any other file is taken as the events file, with the
 ** manifest expected beside it.
 */
+#define _GNU_SOURCE /* realpath */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,4 +78,37 @@ void atf_trace_paths_free(atf_trace_paths *paths) {
   free(paths->events_path);
   free(paths->manifest_path);
   memset(paths, 0, sizeof *paths);
+}
+
+/* The decimal after "pid_" in NAME[0..LEN), when it is all digits and fits. */
+static int pid_of_name(const char *name, size_t len, int64_t *pid) {
+  int64_t v = 0;
+  if (len <= 4 || strncmp(name, "pid_", 4) != 0) return 0;
+  for (size_t i = 4; i < len; i++) {
+    if (name[i] < '0' || name[i] > '9' ||
+        v > (INT64_MAX - (name[i] - '0')) / 10)
+      return 0;
+    v = v * 10 + (name[i] - '0');
+  }
+  *pid = v;
+  return 1;
+}
+
+int atf_dir_pid(const char *dir, int64_t *pid) {
+  size_t n = strlen(dir);
+  const char *base;
+  char *real;
+  int ok;
+  while (n > 1 && dir[n - 1] == '/') /* "pid_1/" */
+    n--;
+  for (base = dir + n; base > dir && base[-1] != '/'; base--)
+    ;
+  if (pid_of_name(base, (size_t)(dir + n - base), pid)) return 1;
+  /* ".", "..", "pid_1/.": the name the directory has */
+  if (!(real = realpath(*dir ? dir : ".", NULL))) return 0;
+  base = strrchr(real, '/');
+  base = base ? base + 1 : real;
+  ok = pid_of_name(base, strlen(base), pid);
+  free(real);
+  return ok;
 }

@@ -3,33 +3,12 @@
 ** its executable and its first timestamp, for exports that name the
 ** process and rebase time.
 */
-#define _GNU_SOURCE /* realpath */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-/* N of the directory DIR when it is named pid_N (N a decimal that fits
-** int64). */
-static int folder_pid(const char *dir, int64_t *pid) {
-  char *real = realpath(*dir ? dir : "/", NULL), *base;
-  int64_t n = 0;
-  int ok = 0;
-  base = real ? strrchr(real, '/') : NULL;
-  base = base ? base + 1 : real;
-  if (base && strncmp(base, "pid_", 4) == 0 && base[4]) {
-    ok = 1;
-    for (const char *p = base + 4; *p; p++)
-      if (*p < '0' || *p > '9' || __builtin_mul_overflow(n, 10, &n) ||
-          __builtin_add_overflow(n, *p - '0', &n))
-        ok = 0;
-  }
-  if (ok) *pid = n;
-  free(real);
-  return ok;
-}
-
-/* ... of the directory holding EVENTS_PATH. */
+/* The pid of the pid_N directory holding EVENTS_PATH (atf_dir_pid). */
 static int events_folder_pid(const char *events_path, int64_t *pid) {
   char *dir = atf_strdup(events_path), *slash;
   int ok;
@@ -39,7 +18,7 @@ static int events_folder_pid(const char *events_path, int64_t *pid) {
     *slash = 0;
   else
     strcpy(dir, ".");
-  ok = folder_pid(dir, pid);
+  ok = atf_dir_pid(dir, pid);
   free(dir);
   return ok;
 }
@@ -51,7 +30,7 @@ static atf_status info_v2(const char *dir, atf_trace_info *out,
   atf_v2_trace t;
   atf_status rc = atf_v2_open(dir, ATF_V2_OPEN_LENIENT, &t, err);
   if (rc != ATF_OK) return rc;
-  if (folder_pid(dir, &out->pid)) out->has_pid = out->pid_from_folder = 1;
+  if (atf_dir_pid(dir, &out->pid)) out->has_pid = out->pid_from_folder = 1;
   if (t.records) {
     out->has_first_ts = 1;
     out->first_ts = (int64_t)t.time_start_ns;

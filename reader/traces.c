@@ -51,25 +51,6 @@ static atf_status nomem(atf_error *err) {
   return atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
 }
 
-/* The decimal number of a directory named pid_<n>, when it fits. */
-static int pid_of_dir(const char *dir, int64_t *pid) {
-  const char *base, *p;
-  int64_t v = 0;
-  size_t n = strlen(dir);
-  while (n > 1 && dir[n - 1] == '/') /* "pid_1/" */
-    n--;
-  for (base = dir + n; base > dir && base[-1] != '/'; base--)
-    ;
-  if ((size_t)(dir + n - base) <= 4 || strncmp(base, "pid_", 4) != 0) return 0;
-  for (p = base + 4; p < dir + n; p++) {
-    if (*p < '0' || *p > '9') return 0;
-    if (v > (INT64_MAX - (*p - '0')) / 10) return 0;
-    v = v * 10 + (*p - '0');
-  }
-  *pid = v;
-  return 1;
-}
-
 static atf_status add(walk *w, const char *path, const char *dir,
                       const char *session, atf_format format, const char *error,
                       atf_error *err) {
@@ -88,7 +69,7 @@ static atf_status add(walk *w, const char *path, const char *dir,
   e->session = dup_or_null(session);
   e->error = dup_or_null(error);
   e->format = format;
-  e->has_pid = pid_of_dir(dir, &e->pid);
+  e->has_pid = atf_dir_pid(dir, &e->pid);
   if (!e->path || !e->dir || (session && !e->session) || (error && !e->error)) {
     entry_free(e);
     return nomem(err);

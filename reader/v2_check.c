@@ -91,6 +91,13 @@ static void check_manifest(check_ctx *ctx, const atf_v2_trace *t) {
            "%s", t->manifest_error.message);
     return;
   }
+  {
+    atf_finding f[2];
+    int n =
+        atf_manifest_string_findings(&m->notes, m->json, t->manifest_path, f);
+    for (int i = 0; i < n && !ctx->stop; i++)
+      if (ctx->fn(ctx->user, &f[i])) ctx->stop = 1;
+  }
   for (size_t i = 0; i < t->missing_count; i++)
     report(ctx, ATF_SEVERITY_ERROR, "missing_thread", ATF_NO_OFFSET,
            "%s/thread_%u: missing: manifest.json names thread %u, but there "
@@ -196,6 +203,11 @@ static atf_status check_details(check_ctx *ctx, atf_v2_thread *th,
   for (uint64_t k = 0; k < th->layout.walked && !ctx->stop; k++) {
     atf_v2_detail d;
     atf_v2_event ev;
+    if (atf_stopped(ctx->interrupt, k + 1, ctx->err)) {
+      ctx->rc = ATF_ERR_INTERRUPTED;
+      ctx->stop = 1;
+      break;
+    }
     if (atf_v2_detail_decode(th->detail_map.data + pos,
                              th->detail.region_end - pos, pos, &d,
                              NULL) != ATF_OK)

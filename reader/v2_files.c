@@ -335,7 +335,8 @@ atf_status atf_v2_open(const char *dir, unsigned flags, atf_v2_trace *out,
   out->has_manifest = rc != ATF_ERR_NOT_FOUND;
   out->manifest_status = out->has_manifest ? rc : ATF_OK;
   if (rc != ATF_OK && rc != ATF_ERR_NOT_FOUND) {
-    if (!lenient || rc == ATF_ERR_NOMEM) {
+    if (!(lenient || (flags & ATF_V2_OPEN_KEEP_BAD_MANIFEST)) ||
+        rc == ATF_ERR_NOMEM) {
       *err = out->manifest_error;
       goto fail;
     }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_check.h"
 #include "json_num.h"
 
 typedef struct parse_ctx {
@@ -286,21 +287,6 @@ static atf_status parse_members(parse_ctx *ctx, const cJSON *root,
   return ATF_OK;
 }
 
-/* ==== STRICT JSON CHECK: CALL SITE ========================================
-** The strict RFC 8259 check that trace.json goes through (reader/
-** json_check.c, merged into main after this branch was made) belongs here,
-** before cJSON sees the text. On merging, replace the body with
-**     atf_json_notes notes;
-**     return atf_json_check(text, len, source, NULL, NULL, &notes, err);
-** (and #include "json_check.h"), so that manifest.json and trace.json go
-** through the same strict path. Until then cJSON's own, laxer, grammar is
-** the only check. */
-static atf_status strict_json_check(const char *text, size_t len,
-                                    const char *source, atf_error *err) {
-  (void)text, (void)len, (void)source, (void)err;
-  return ATF_OK;
-}
-
 atf_status atf_v2_manifest_parse(const char *text, size_t len,
                                  const char *source, atf_v2_manifest *out,
                                  atf_error *err) {
@@ -312,7 +298,8 @@ atf_status atf_v2_manifest_parse(const char *text, size_t len,
   if (len == 0)
     return atf_fail(err, ATF_ERR_JSON, 0, "%s: empty file, not a JSON object",
                     source);
-  rc = strict_json_check(text, len, source, err);
+  /* Strict JSON first (as trace.json), so that cJSON only sees JSON. */
+  rc = atf_json_check(text, len, source, NULL, NULL, &out->notes, err);
   if (rc != ATF_OK) return rc;
   root = cJSON_ParseWithLengthOpts(text, len, &parse_end, 0);
   if (root) /* only white space may follow the value */

@@ -52,6 +52,17 @@ struct atf_walker {
   atf_v2_trace *v2;
   atf_v2_merge merge;
   thread_twins **twins;
+  /* Lookups every record would repeat (binary searches), cached
+  ** direct-mapped: a slot's thread, a function id's name. */
+  struct {
+    uint32_t slot;
+    atf_v2_thread *thread; /* NULL: empty */
+  } threads_seen[64];
+  struct {
+    uint64_t function_id;
+    const char *name;
+    int used;
+  } names_seen[256];
   uint64_t last_key; /* of the last record read (v2) */
 };
 
@@ -193,12 +204,34 @@ static void find_twins_until(thread_twins *tt, const atf_v2_thread *t,
   }
 }
 
+static atf_v2_thread *thread_of(atf_walker *w, uint32_t slot) {
+  size_t i = slot % 64;
+  if (!w->threads_seen[i].thread || w->threads_seen[i].slot != slot) {
+    atf_v2_thread *t = atf_v2_thread_of_slot(w->v2, slot);
+    if (!t) return NULL;
+    w->threads_seen[i].slot = slot;
+    w->threads_seen[i].thread = t;
+  }
+  return w->threads_seen[i].thread;
+}
+
+/* The symbol table's name of FUNCTION_ID, or NULL. */
+static const char *name_of(atf_walker *w, uint64_t function_id) {
+  size_t i = (size_t)((function_id * 0x9E3779B97F4A7C15ull) >> 56);
+  if (!w->names_seen[i].used || w->names_seen[i].function_id != function_id) {
+    w->names_seen[i].function_id = function_id;
+    w->names_seen[i].name = atf_v2_symbol_name(&w->v2->manifest, function_id);
+    w->names_seen[i].used = 1;
+  }
+  return w->names_seen[i].name;
+}
+
 /* Whether EV is the second record of a twin pair of its file (left out);
 ** else *DETAIL is the record holding its registers: its own, or its
 ** twin's when only the twin has detail. */
 static int is_twin(atf_walker *w, const atf_v2_event *ev, uint64_t *detail,
                    atf_error *err, int *oom) {
-  atf_v2_thread *t = atf_v2_thread_of_slot(w->v2, ev->slot);
+  atf_v2_thread *t = thread_of(w, ev->slot);
   size_t i = t ? (size_t)(t - w->v2->threads) : w->v2->thread_count;
   thread_twins *tt;
   const twin_mark *m;
@@ -234,7 +267,13 @@ static atf_status step_v2(atf_walker *w, atf_error *err) {
   int oom;
   if (w->counts.records && atf_stopped(&w->o.stop, w->counts.records, err))
     return ATF_ERR_INTERRUPTED;
-  if (atf_v2_merge_next(&w->merge, &ev) != ATF_OK) return ATF_END;
+  if (atf_v2_merge_next(&w->merge, &ev) != ATF_OK) {
+    w->counts.torn = 0; /* each thread file's torn tail, as v4 counts one */
+    for (size_t i = 0; i < w->v2->thread_count; i++)
+      w->counts.torn += w->v2->threads[i].index_status == ATF_OK &&
+                        w->v2->threads[i].index.torn_bytes > 0;
+    return ATF_END;
+  }
   w->counts.records++;
   w->counts.headers++;
   w->last_key = ev.rowid;
@@ -247,13 +286,14 @@ static atf_status step_v2(atf_walker *w, atf_error *err) {
   pe.has_detail_offset = 1;
   pe.detail_offset = detail;
   pe.offset = ev.rowid;
-  pe.thread_id = (int32_t)ev.thread_id;
+  pe.thread_id = (int32_t)ev.slot; /* the file's thread, as filters and
+                                      atf_check take it */
   pe.kind = ev.kind == ATF_V2_CALL     ? ATF_KIND_FUNCTION_CALL
             : ev.kind == ATF_V2_RETURN ? ATF_KIND_FUNCTION_RETURN
                                        : ATF_KIND_NONE;
   pe.has_ts = 1;
   pe.ts = (int64_t)ev.ts_ns;
-  name = atf_v2_symbol_name(&w->v2->manifest, ev.function_id);
+  name = name_of(w, ev.function_id);
   pe.symbol.ptr = (const uint8_t *)(name ? name : "");
   pe.symbol.len = name ? strlen(name) : 0;
   pe.symbol_unknown = name == NULL;

@@ -20,5 +20,5 @@ if [ "$(tail -n +2 <<<"$got")" != "$(tail -n +2 <<<"$expected")" ]; then
   exit 1
 fi
 grep -q SIGSEGV <<<"$got" || { echo "no SIGSEGV in the demo's answers" >&2; exit 1; }
-echo "$got" | head -3
+head -3 <<<"$got"
 echo "scripts/demo ran over '$odd/pid_4242' from $work"

@@ -41,9 +41,12 @@ pkgconfig)
   cc -std=c11 -Wall -Wextra -Werror -o "$work/static" "$src/tests/clients/pkgconfig_client.c" \
     $(pkg-config --cflags atf-reader) "$libdir/libatf_reader.a" \
     $(pkg-config --libs-only-l --static atf-reader | sed 's/-latf_reader//')
-  ldd "$work/shared" | grep -q "$libdir/libatf_reader.so" ||
-    { echo "the shared build does not use $libdir/libatf_reader.so" >&2; ldd "$work/shared" >&2; exit 1; }
-  ! ldd "$work/static" | grep -q libatf_reader ||
+  # grep reads ldd's whole output (no -q in a pipe: under pipefail an early
+  # exit makes ldd die of SIGPIPE and the pipe fail now and then).
+  shared_libs=$(ldd "$work/shared") static_libs=$(ldd "$work/static")
+  grep -qF "$libdir/libatf_reader.so" <<<"$shared_libs" ||
+    { echo "the shared build does not use $libdir/libatf_reader.so" >&2; echo "$shared_libs" >&2; exit 1; }
+  ! grep -q libatf_reader <<<"$static_libs" ||
     { echo "the static build links libatf_reader.so" >&2; exit 1; }
   want=$(sqlite3 -batch :memory: ".load $ext" \
     "SELECT kind, count(*) FROM atf_events('$trace') GROUP BY kind ORDER BY kind")

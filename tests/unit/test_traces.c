@@ -128,7 +128,9 @@ static void traces_list__root_is_a_trace__then_itself_session_above(void) {
   if (l.count == 1) {
     CHECK_STR(l.entries[0].path, ".");
     CHECK_STR(l.entries[0].session, "session_20251125_170812");
-    CHECK(!l.entries[0].has_pid); /* "." is not named pid_<n> */
+    /* "." is the directory pid_4242: its pid, as its session, by the
+    ** real name */
+    CHECK(l.entries[0].has_pid && l.entries[0].pid == 4242);
   }
   atf_trace_list_free(&l);
   CHECK(chdir(cwd) == 0);

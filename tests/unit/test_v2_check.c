@@ -319,7 +319,11 @@ static void check__manifest_symbols__then_id_mismatch_duplicate_utf8(void) {
          "used)");
   EXPECT(&x, "invalid_utf8", ATF_SEVERITY_WARNING, ATF_NO_OFFSET,
          "symbols[1]: the name is not valid UTF-8");
-  CHECK_U64(x.n, 3); /* \u00ff is valid UTF-8 once decoded */
+  /* the raw 0xff byte, also told of the manifest's text as trace.json's */
+  EXPECT(&x, "manifest_invalid_utf8", ATF_SEVERITY_WARNING,
+         (uint64_t)(strchr(text, '\xff') - text),
+         "a string that is not valid UTF-8 (byte 0xff)");
+  CHECK_U64(x.n, 4); /* \u00ff is valid UTF-8 once decoded */
   b_write(b_path(dir, "manifest.json"), "{\"threads\": 1}", 14);
   run(dir, &x, &s);
   EXPECT(&x, "bad_manifest", ATF_SEVERITY_ERROR, ATF_NO_OFFSET,
