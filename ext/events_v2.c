@@ -19,6 +19,17 @@ int events_v2_start(events_v2 *s, atf_v2_trace *t, events_v2_order order,
   s->n_targets = n_targets;
   s->next_target = 0;
   s->records = 0;
+  memset(&s->index_window, 0, sizeof s->index_window);
+  if (s->n_detail_windows < t->thread_count) {
+    atf_scan_window *w = sqlite3_realloc64(
+        s->detail_windows, (t->thread_count ? t->thread_count : 1) * sizeof *w);
+    if (!w) return SQLITE_NOMEM;
+    s->detail_windows = w;
+    s->n_detail_windows = t->thread_count;
+  }
+  if (s->detail_windows)
+    memset(s->detail_windows, 0,
+           s->n_detail_windows * sizeof *s->detail_windows);
   if (order == EVENTS_V2_MERGE) {
     if (atf_v2_merge_init(&s->merge, t, NULL, 0, &err) != ATF_OK)
       return SQLITE_NOMEM;
@@ -40,10 +51,12 @@ int events_v2_next(events_v2 *s) {
       t = &s->trace->threads[s->thread];
       if (atf_v2_event_read(t, s->seq, &s->ev, NULL) == ATF_OK) {
         s->seq++;
+        atf_map_scan_window(&t->index_map, s->ev.offset + 32, &s->index_window);
         break;
       }
       s->thread++;
       s->seq = 0;
+      memset(&s->index_window, 0, sizeof s->index_window);
     }
     break;
   case EVENTS_V2_TARGETS:
@@ -70,6 +83,13 @@ static int load_detail(events_v2 *s) {
   if (atf_v2_detail_of(s->trace, &s->ev, &s->detail, &s->link, &err) != ATF_OK)
     return SQLITE_NOMEM;
   s->have_detail = 1;
+  if (s->link == ATF_V2_LINK_OK && s->order != EVENTS_V2_TARGETS) {
+    atf_v2_thread *t = atf_v2_thread_of_slot(s->trace, s->ev.slot);
+    size_t i = t ? (size_t)(t - s->trace->threads) : s->n_detail_windows;
+    if (i < s->n_detail_windows)
+      atf_map_scan_window(&t->detail_map, s->detail.offset,
+                          &s->detail_windows[i]);
+  }
   return SQLITE_OK;
 }
 
@@ -151,5 +171,10 @@ void events_v2_end(events_v2 *s, int closing) {
   if (s->merging) atf_v2_merge_free(&s->merge);
   s->merging = 0;
   s->trace = NULL;
-  if (closing) json_free(&s->json);
+  if (closing) {
+    json_free(&s->json);
+    sqlite3_free(s->detail_windows);
+    s->detail_windows = NULL;
+    s->n_detail_windows = 0;
+  }
 }

@@ -56,6 +56,11 @@ typedef struct events_v2 {
   int have_detail;
   json_buf json;
   uint64_t records; /* read, for atf_stats */
+  /* Resident memory bounded (atf_map_scan_window): the index file read in
+  ** rowid order, and each thread's detail file (sqlite3_malloc'd). */
+  atf_scan_window index_window;
+  atf_scan_window *detail_windows;
+  size_t n_detail_windows;
 } events_v2;
 
 /* Starts reading T in ORDER (TARGETS for EVENTS_V2_TARGETS, kept by the

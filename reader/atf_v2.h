@@ -337,6 +337,7 @@ typedef struct atf_v2_detail_layout {
   uint64_t damage_offset;
   uint64_t *marks; /* offsets of records 0, 256, 512, ... (mixed lengths) */
   size_t n_marks, cap_marks;
+  atf_scan_window window; /* the walk's pages, released behind it */
 } atf_v2_detail_layout;
 
 typedef struct atf_v2_thread {
@@ -629,7 +630,9 @@ typedef struct atf_v2_merge {
   const atf_v2_trace *trace;
   atf_v2_merge_head *heap;
   size_t heap_len;
-  uint64_t *next; /* per thread: the next record to read */
+  uint64_t *next;           /* per thread: the next record to read */
+  atf_scan_window *windows; /* per thread: its index file read ahead and,
+                               past ATF_KEEP_MAPPED_BYTES, released behind */
   uint64_t emitted;
 } atf_v2_merge;
 

@@ -197,6 +197,7 @@ static atf_status check_details(check_ctx *ctx, atf_v2_thread *th,
                                 atf_error *err) {
   uint64_t min_seq = UINT64_MAX, max_seq = 0, first_ts = 0, last_ts = 0;
   uint64_t pos = ATF_V2_HEADER_BYTES;
+  atf_scan_window window = {0};
   atf_status rc = atf_v2_detail_walk(th, err);
   if (rc != ATF_OK) return rc;
   /* In file order by total_length: the walk proved every step. */
@@ -214,6 +215,7 @@ static atf_status check_details(check_ctx *ctx, atf_v2_thread *th,
       break; /* cannot happen: walked records are whole */
     d.seq = k;
     pos += d.total_length;
+    atf_map_scan_window(&th->detail_map, pos, &window);
     ctx->sum->details++;
     if (k == 0) first_ts = d.timestamp;
     last_ts = d.timestamp;
@@ -385,12 +387,14 @@ static void pair(check_ctx *ctx, const atf_v2_thread *th,
 static void check_records(check_ctx *ctx, atf_v2_thread *th, atf_v2_twins *tw) {
   uint64_t prev_ts = 0;
   atf_v2_check_summary *sum = ctx->sum;
+  atf_scan_window window = {0};
   atf_v2_twins_init(tw);
   for (uint64_t i = 0; i < th->index.records && !ctx->stop; i++) {
     atf_v2_event ev;
     uint64_t twin;
     int is_twin;
     atf_v2_event_read(th, i, &ev, NULL);
+    atf_map_scan_window(&th->index_map, ev.offset + 32, &window);
     sum->events++;
     sum->bytes += ATF_V2_INDEX_RECORD_BYTES;
     if (!sum->has_ts || ev.ts_ns < sum->min_ts) sum->min_ts = ev.ts_ns;

@@ -78,6 +78,7 @@ static atf_status walk_to(atf_v2_thread *t, uint64_t k, atf_error *err) {
     }
     l->walked++;
     l->walk_end = pos + len;
+    atf_map_scan_window(&t->detail_map, l->walk_end, &l->window);
   }
   return ATF_OK;
 }

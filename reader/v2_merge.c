@@ -53,7 +53,8 @@ atf_status atf_v2_merge_init(atf_v2_merge *m, const atf_v2_trace *t,
   m->trace = t;
   m->heap = malloc((k ? k : 1) * sizeof *m->heap);
   m->next = calloc(k ? k : 1, sizeof *m->next);
-  if (!m->heap || !m->next) {
+  m->windows = calloc(k ? k : 1, sizeof *m->windows);
+  if (!m->heap || !m->next || !m->windows) {
     atf_v2_merge_free(m);
     return atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
   }
@@ -79,6 +80,9 @@ atf_status atf_v2_merge_next(atf_v2_merge *m, atf_v2_event *out) {
   th = &m->trace->threads[top->thread];
   seq = m->next[top->thread]++;
   atf_v2_event_decode(th->index_map.data + 64 + 32 * seq, th->slot, seq, out);
+  /* resident memory stays bounded however large the files */
+  atf_map_scan_window(&th->index_map, out->offset + 32,
+                      &m->windows[top->thread]);
   if (seq + 1 < th->index.records) {
     top->ts = ts_of(th, seq + 1); /* the thread's next head replaces it */
   } else {
@@ -92,5 +96,6 @@ atf_status atf_v2_merge_next(atf_v2_merge *m, atf_v2_event *out) {
 void atf_v2_merge_free(atf_v2_merge *m) {
   free(m->heap);
   free(m->next);
+  free(m->windows);
   memset(m, 0, sizeof *m);
 }
