@@ -351,7 +351,10 @@ def hand_made_calls():
          ev(1, 7, call(b"h")), ev(1, 8, call(address=0x30)),
          ev(1, 9, ret()), ev(1, 10, ret(b"h", 0x30)),
          ev(1, 11, call(b"k", 0x40)), ev(1, 12, ret(address=0x40)),
-         ev(1, 13, call(address=0x50)), ev(1, 14, ret(b"k", 0x50))])
+         ev(1, 13, call(address=0x50)), ev(1, 14, ret(b"k", 0x50)),
+         ev(1, 15, call(b"m")), ev(1, 16, call()), ev(1, 17, ret(b"m")),
+         ev(1, 18, call(b"n", 0x60)), ev(1, 19, call(address=0x70)),
+         ev(1, 20, ret(b"n"))])
 
     # Deep recursion: checkpoints holding 180 calls, thinned.
     seeds["calls_recursion_deep"] = trace_of(
