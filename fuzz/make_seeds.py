@@ -8,7 +8,11 @@ written by the real tracer, a few generated traces (torn, corrupt, one
 thread, no signal), hand-made framing edge cases, manifests and their
 variants, and single Event bodies that exercise each wire rule the reader
 follows (unknown fields, groups, merges, oneof switches, map entries without
-key or value, wrong wire types, NUL and non-UTF-8 strings, long varints).
+key or value, wrong wire types, NUL and non-UTF-8 strings, long varints);
+for fuzz_calls, call shapes: generated traces with the generator's call
+options (unwinding, orphans, recursion, anonymous calls, clock jumps, calls
+left open, torn, corrupt), slimmed of registers so that a few KB hold many
+index blocks, and hand-made ones, one per pairing rule and kind of damage.
 For ATF v2: the tracer's three fixture sessions (tests/fixtures/atf2), their
 index files laid end to end (fuzz_v2_index splits its input before each
 "ATI2"), detail files (whole, cut, of mixed record lengths, with a length
@@ -247,6 +251,209 @@ def event_bodies():
     }
 
 
+# ---- seeds for fuzz_calls: call shapes -----------------------------------
+
+def fields(data):
+    """(number, wire, raw bytes of the whole field) of a message; raises
+    IndexError/ValueError on bytes that are no message."""
+    out, pos = [], 0
+    while pos < len(data):
+        start = pos
+        t, pos = read_varint(data, pos)
+        wire = t & 7
+        if wire == 0:
+            _, pos = read_varint(data, pos)
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        elif wire == 2:
+            n, pos = read_varint(data, pos)
+            pos += n
+        else:
+            raise ValueError("group or bad wire type")
+        if pos > len(data):
+            raise IndexError("field past the end")
+        out.append((t >> 3, wire, data[start:pos]))
+    return out
+
+
+def slim(body):
+    """BODY without the registers and stack copy of its call or return
+    payload: the same pairing in a fifth of the bytes, so that a seed of a
+    few KB holds enough records for many index blocks. A body that is no
+    message (a --corrupt record) stays as it is."""
+    try:
+        out = b""
+        for number, wire, raw in fields(body):
+            if number in (12, 13) and wire == 2:
+                _, pos = read_varint(raw, 0)
+                _, pos = read_varint(raw, pos)
+                kept = b"".join(r for n, _, r in fields(raw[pos:])
+                                if n in (1, 2))
+                raw = f_len(number, kept)
+            out += raw
+        return out
+    except (IndexError, ValueError):
+        return body
+
+
+def ev(thread, ts, payload=b""):
+    """An Event body: THREAD, timestamp TS ns (None: none), PAYLOAD."""
+    out = f_varint(2, thread) if thread else b""
+    if ts is not None:
+        out += f_len(3, timestamp(ts // 10**9, ts % 10**9))
+    return out + payload
+
+
+def call(symbol=b"", address=0):
+    return f_len(12, (f_len(1, symbol) if symbol else b"") +
+                 (f_varint(2, address) if address else b""))
+
+
+def ret(symbol=b"", address=0):
+    return f_len(13, (f_len(1, symbol) if symbol else b"") +
+                 (f_varint(2, address) if address else b""))
+
+
+def trace_of(bodies):
+    return b"".join(record(b) for b in bodies)
+
+
+def hand_made_calls():
+    """Small traces, one per pairing rule and per kind of damage."""
+    seeds = {}
+
+    # Three threads interleaved, nested calls, enough records for a dozen
+    # blocks of fuzz_calls' small index.
+    bodies, stacks, ts = [], {1: [], 2: [], -3: []}, 1000
+    for i in range(240):
+        thread = (1, 2, -3)[(i * 7) % 3]
+        stack = stacks[thread]
+        ts += 10 + i % 7
+        if len(stack) < 1 + (i * 13) % 5:
+            name = b"f%d" % ((i * 5) % 6)
+            stack.append(name)
+            bodies.append(ev(thread, ts, call(name, 0x1000 + len(stack))))
+        else:
+            bodies.append(ev(thread, ts, ret(stack.pop())))
+    seeds["calls_nested_3threads"] = trace_of(bodies)
+
+    # A return below the innermost call unwinds the calls above it.
+    seeds["calls_unwind"] = trace_of(
+        [ev(1, 10 * i, call(b"abcde"[i:i + 1])) for i in range(5)] +
+        [ev(1, 100, ret(b"b")), ev(1, 110, ret(b"a")),
+         ev(1, 120, call(b"x")), ev(1, 130, call(b"y")),
+         ev(1, 140, ret(b"x"))])
+
+    # Orphans: a return on an empty stack, one matching nothing, one on
+    # another thread than its call.
+    seeds["calls_orphans"] = trace_of(
+        [ev(1, 5, ret(b"main")), ev(1, 10, call(b"main")),
+         ev(1, 20, ret(b"other")), ev(2, 30, ret(b"main")),
+         ev(1, 40, ret(b"main")), ev(2, 50, ret(address=7))])
+
+    # Symbols, addresses, neither: a symbol compares before an address; an
+    # address compares when not both have a symbol; a call with nothing to
+    # compare is passed over; a bare return closes the innermost call.
+    seeds["calls_anonymous"] = trace_of(
+        [ev(1, 1, call(b"f", 0x10)), ev(1, 2, call(address=0x20)),
+         ev(1, 3, call()), ev(1, 4, ret(address=0x20)),
+         ev(1, 5, call(b"g", 0x10)), ev(1, 6, ret(b"f", 0x10)),
+         ev(1, 7, call(b"h")), ev(1, 8, call(address=0x30)),
+         ev(1, 9, ret()), ev(1, 10, ret(b"h", 0x30)),
+         ev(1, 11, call(b"k", 0x40)), ev(1, 12, ret(address=0x40)),
+         ev(1, 13, call(address=0x50)), ev(1, 14, ret(b"k", 0x50)),
+         ev(1, 15, call(b"m")), ev(1, 16, call()), ev(1, 17, ret(b"m")),
+         ev(1, 18, call(b"n", 0x60)), ev(1, 19, call(address=0x70)),
+         ev(1, 20, ret(b"n"))])
+
+    # Deep recursion: checkpoints holding 180 calls, thinned.
+    seeds["calls_recursion_deep"] = trace_of(
+        [ev(4, i, call(b"r", 0x500)) for i in range(180)] +
+        [ev(4, 180 + i, ret(b"r", 0x500)) for i in range(90)])
+
+    # Durations at the edges of 64 bits: a call whose dur does not fit; a
+    # parent whose children's durations sum past int64 while its self_dur
+    # (dur minus that sum) fits; a negative duration (the clock went back).
+    big = 4_600_000_000_000_000_000
+    child = 4_650_000_000_000_000_000
+    seeds["calls_dur_edges"] = trace_of(
+        [ev(1, -9_000_000_000_000_000_000, call(b"far")),
+         ev(1, 9_000_000_000_000_000_000, ret(b"far")),
+         ev(1, -big, call(b"parent")),
+         ev(1, -big, call(b"c1")), ev(1, -big + child, ret(b"c1")),
+         ev(1, big - child, call(b"c2")), ev(1, big, ret(b"c2")),
+         ev(1, big, ret(b"parent")),
+         ev(1, 500, call(b"back")), ev(1, 400, ret(b"back"))])
+
+    # Calls without timestamps, a return without one, open calls at a torn
+    # tail.
+    seeds["calls_untimed_torn"] = trace_of(
+        [ev(1, None, call(b"a")), ev(1, 10, call(b"b")),
+         ev(1, None, ret(b"b")), ev(1, 20, call(b"c")),
+         ev(2, 30, call(b"d")), ev(2, None, f_len(14, f_varint(1, 11)))]) + \
+        record(ev(1, 40, ret(b"c")))[:-2]
+
+    # Damage inside calls' extents: a header that does not decode, a call
+    # whose payload does not, a return whose registers do not (only
+    # skip_corrupt leaves it out), a signal whose payload does not (the
+    # same), then framing damage.
+    bodies = [ev(1, 10, call(b"a")), ev(2, 11, call(b"b")),
+              ev(1, 12, call(b"c")), b"\x0f\x01",
+              ev(1, 13, ret(b"c")), ev(2, 14, f_len(12, b"\x0f")),
+              ev(2, 15, f_len(13, f_len(1, b"b") + f_len(3, b"\x0f"))),
+              ev(1, 16, f_len(14, b"\x0f")), ev(1, 17, ret(b"a"))]
+    seeds["calls_corrupt"] = trace_of(bodies)
+    seeds["calls_corrupt_then_framing"] = trace_of(bodies) + \
+        b"\xff" * 11 + record(ev(1, 18, ret(b"a")))
+
+    # Many threads, each with a call open: wide checkpoints.
+    seeds["calls_many_threads"] = trace_of(
+        [ev(t, t, call(b"t%d" % t)) for t in range(1, 41)] +
+        [ev(t, 100 + t, call(b"u")) for t in range(1, 41)] +
+        [ev(t, 200 + t, ret(b"t%d" % t)) for t in range(1, 41, 2)])
+    return seeds
+
+
+def generated_calls(atf_gen, tmp):
+    """Generator traces with its call shapes, slimmed (but one)."""
+    runs = {
+        "gen_calls_unwind": ["--seed", "11", "--events", "100", "--threads",
+                             "3", "--max-depth", "12", "--unwind-percent",
+                             "30"],
+        "gen_calls_orphans_anonymous": ["--seed", "12", "--events", "100",
+                                        "--orphan-percent", "20",
+                                        "--anonymous-percent", "30"],
+        "gen_calls_recursion": ["--seed", "13", "--events", "100",
+                                "--threads", "1", "--max-depth", "40",
+                                "--recursion-percent", "60",
+                                "--call-percent", "70"],
+        "gen_calls_clock": ["--seed", "14", "--events", "100",
+                            "--untimed-percent", "20",
+                            "--clock-jump-percent", "20"],
+        "gen_calls_stop_open_torn": ["--seed", "15", "--events", "100",
+                                     "--stop-open", "--tear", "3"],
+        "gen_calls_corrupt": ["--seed", "16", "--events", "100",
+                              "--corrupt", "40", "--unwind-percent", "10"],
+        "gen_calls_registers": ["--seed", "17", "--events", "16",
+                                "--threads", "2"],
+    }
+    out = {}
+    for name, args in runs.items():
+        d = os.path.join(tmp, name)
+        subprocess.run([atf_gen] + args + [d], check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(os.path.join(d, "events.bin"), "rb") as f:
+            events = f.read()
+        if name != "gen_calls_registers":
+            whole = split_records(events)
+            torn = events[len(trace_of(whole)):]
+            events = trace_of(slim(b) for b in whole) + torn
+        out[name] = events
+    return out
+
+
 def manifests(fixture_manifest):
     base = ('{"os":"linux","arch":"x86_64","pid":4242,"sessionId":777,'
             '"timeStartNs":1795626492336936044,'
@@ -403,7 +610,8 @@ def main():
     atf_gen, out = sys.argv[1], sys.argv[2]
     dirs = {t: os.path.join(out, t) for t in
             ("fuzz_events", "fuzz_sql", "fuzz_manifest", "fuzz_differential",
-             "fuzz_v2_index", "fuzz_v2_detail", "fuzz_v2_manifest")}
+             "fuzz_calls", "fuzz_v2_index", "fuzz_v2_detail",
+             "fuzz_v2_manifest")}
     for d in dirs.values():
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -415,6 +623,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         gen = generated_traces(atf_gen, tmp)
+        gen_calls = generated_calls(atf_gen, tmp)
         v2 = v2_seeds(atf_gen, tmp)
     for target, seeds in v2.items():
         for name, data in seeds.items():
@@ -426,6 +635,14 @@ def main():
     for name, data in traces.items():
         write(os.path.join(dirs["fuzz_events"], name), data)
         write(os.path.join(dirs["fuzz_sql"], name), data)
+
+    calls = dict(gen_calls)
+    calls.update(hand_made_calls())
+    calls["gen_seed1_10ev"] = gen["gen_seed1_10ev"][0]
+    for name in ("empty", "torn_half_prefix", "bad_record_between"):
+        calls[name] = traces[name]
+    for name, data in calls.items():
+        write(os.path.join(dirs["fuzz_calls"], name), data)
 
     for name, data in manifests(fixture_manifest).items():
         write(os.path.join(dirs["fuzz_manifest"], name), data)

@@ -323,12 +323,26 @@ size_t atf_utf8_char(const uint8_t *p, size_t avail);
 
 /* ---- block index -------------------------------------------------------- */
 
+/* ATF_TEST_SMALL_INDEX (defined only by fuzz/CMakeLists.txt for
+** fuzz_calls, which compiles the reader itself) shrinks the blocks and lets
+** the test set the call checkpoints' budget, so that inputs of a few KB
+** reach many blocks and thinned checkpoints. It changes atf_block's layout:
+** a program and the reader it links must agree on it. */
+
 /* Records per block: a power of two, so that ordinal / K finds a block. */
+#ifdef ATF_TEST_SMALL_INDEX
+#define ATF_INDEX_BLOCK_RECORDS 16
+#else
 #define ATF_INDEX_BLOCK_RECORDS 1024
+#endif
 
 /* Every ATF_INDEX_MARK_RECORDS-th record of a block is marked, so that a
 ** seek frames at most that many records. */
+#ifdef ATF_TEST_SMALL_INDEX
+#define ATF_INDEX_MARK_RECORDS 4
+#else
 #define ATF_INDEX_MARK_RECORDS 64
+#endif
 #define ATF_INDEX_MARKS (ATF_INDEX_BLOCK_RECORDS / ATF_INDEX_MARK_RECORDS)
 
 /* Summary of ATF_INDEX_BLOCK_RECORDS consecutive records (fewer in the last
@@ -428,7 +442,8 @@ const char *atf_call_status_name(atf_call_status status);
 ** = end_ts - ts when both are known and the difference fits int64 (a
 ** negative one, from a clock that jumped, is kept); self_dur = dur minus
 ** the dur of the direct children, known when dur and every child's dur
-** are. */
+** are and the result fits int64 (computed exactly: the children's sum may
+** pass int64 where self_dur does not). */
 typedef struct atf_call {
   uint64_t offset;        /* of the call event */
   uint64_t return_offset; /* of its own return; ATF_NO_OFFSET unless
@@ -636,7 +651,12 @@ atf_status atf_record_at(const atf_map *map, uint64_t offset, atf_record *rec,
 ** and INTERVAL doubles, so memory stays under ATF_CALL_INDEX_BYTES however
 ** many threads and however deep.
 */
+#ifdef ATF_TEST_SMALL_INDEX
+extern size_t atf_test_call_index_bytes; /* call_index.c; the test sets it */
+#define ATF_CALL_INDEX_BYTES atf_test_call_index_bytes
+#else
 #define ATF_CALL_INDEX_BYTES ((size_t)8 << 20)
+#endif
 
 typedef struct atf_call_index {
   size_t interval; /* index blocks per checkpoint, a power of two */

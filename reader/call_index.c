@@ -14,6 +14,10 @@
 
 #include "internal.h"
 
+#ifdef ATF_TEST_SMALL_INDEX
+size_t atf_test_call_index_bytes = (size_t)8 << 20; /* atf_reader.h */
+#endif
+
 /* ---- the encoding ---------------------------------------------------------
  */
 

@@ -15,8 +15,9 @@
 
 /* What a call on a stack has gathered of its direct children. */
 typedef struct child_sum {
-  int64_t dur; /* sum of their dur */
-  int known;   /* every child's dur known, and the sum fits int64 */
+  __int128 dur; /* sum of their dur, exact: it may leave int64 on the way
+                   while self_dur (dur minus it) fits */
+  int known;    /* every child's dur known */
 } child_sum;
 
 typedef struct thread {
@@ -158,12 +159,14 @@ static int close_top(atf_pairing *p, thread *t, atf_call_status status,
   c->has_dur = has_end && c->has_ts && difference(end_ts, c->ts, &c->dur);
   if (!c->has_dur) c->dur = 0;
   c->has_self_dur = c->has_dur && sum->known && !c->restored &&
-                    difference(c->dur, sum->dur, &c->self_dur);
-  if (!c->has_self_dur) c->self_dur = 0;
+                    c->dur - sum->dur >= INT64_MIN &&
+                    c->dur - sum->dur <= INT64_MAX;
+  c->self_dur = c->has_self_dur ? (int64_t)(c->dur - sum->dur) : 0;
   if (t->depth > 1) {
     child_sum *parent = &t->sums[t->depth - 2];
-    if (!c->has_dur ||
-        __builtin_add_overflow(parent->dur, c->dur, &parent->dur))
+    if (c->has_dur)
+      parent->dur += c->dur; /* 2^64 children would be needed to overflow */
+    else
       parent->known = 0;
   }
   t->depth--;

@@ -248,8 +248,13 @@ def recursion_expected(O):
 # Two calls of s each lasting 9e18 ns (their sum is REAL); a call whose
 # symbol is not UTF-8 (a BLOB) with registers rdi=5, rsi (key alone), rdi=6
 # again (first place, last value) and an entry without key; a return value
-# of 2^64-1; t left open by a torn last record.
+# of 2^64-1; t left open by a torn last record. On thread 2, p lasts 9.2e18
+# ns and its two calls of q 4.65e18 each (the clock went back between
+# them): their sum passes int64, p's self_dur (-1e17) does not (found by
+# fuzz_calls: the reader had it NULL).
 BLOB = b"\xff\xfe"
+HALF = 4_600_000_000_000_000_000
+CHILD = 4_650_000_000_000_000_000
 OVERFLOW = [
     E(1, 0, CALL, b"s", 0x100),                                    # 0
     E(1, BIG, RET, b"s", 0x100),                                   # 1
@@ -259,6 +264,12 @@ OVERFLOW = [
       [(b"rdi", 5), (b"rsi", None), (b"rdi", 6), (None, 3)]),       # 4
     E(1, BIG + 20, RET, BLOB, 0x200, [(b"rax", U64_MAX)]),         # 5
     E(1, BIG + 30, CALL, b"t", 0x300),                             # 6
+    E(2, -HALF, CALL, b"p", 0x400),                                # 7
+    E(2, -HALF, CALL, b"q", 0x500),                                # 8
+    E(2, -HALF + CHILD, RET, b"q", 0x500),                         # 9
+    E(2, HALF - CHILD, CALL, b"q", 0x500),                         # 10
+    E(2, HALF, RET, b"q", 0x500),                                  # 11
+    E(2, HALF, RET, b"p", 0x400),                                  # 12
 ]
 TORN = varint(50) + b"\x08\x01\x10"  # a prefix announcing more than is left
 
@@ -271,17 +282,31 @@ def overflow_expected(O):
          "returned", [], []),
         (O[4], O[5], 1, 0, None, BLOB, 0x200, BIG + 10, BIG + 20, 10, 10, 0,
          "returned", [("rdi", 6), ("rsi", 0), ("", 3)], [("rax", -1)]),
+        (O[8], O[9], 2, 1, O[7], "q", 0x500, -HALF, -HALF + CHILD, CHILD,
+         CHILD, 0, "returned", [], []),
+        (O[10], O[11], 2, 1, O[7], "q", 0x500, HALF - CHILD, HALF, CHILD,
+         CHILD, 0, "returned", [], []),
+        (O[7], O[12], 2, 0, None, "p", 0x400, -HALF, HALF, 2 * HALF,
+         2 * HALF - 2 * CHILD, 2, "returned", [], []),
         (O[6], None, 1, 0, None, "t", 0x300, BIG + 30, None, None, None, 0,
          "open", [], None),
     ]
-    threads = [(1, 7, 4, 0, BIG + 30, 0, 1, 0, 0)]
+    threads = [(1, 7, 4, 0, BIG + 30, 0, 1, 0, 0),
+               (2, 6, 3, -HALF, HALF, 1, 0, 0, 0)]
     functions = {
         "s": (2, 2, 1, 2.0 * BIG, 2.0 * BIG, BIG, float(BIG), BIG, BIG, BIG,
               BIG),
         BLOB: (1, 1, 1, 10, 10, 10, 10.0, 10, 10, 10, 10),
         "t": (1, 0, 1, None, None, None, None, None, None, None, None),
+        "p": (1, 1, 1, 2 * HALF, 2 * HALF - 2 * CHILD, 2 * HALF,
+              float(2 * HALF), 2 * HALF, 2 * HALF, 2 * HALF, 2 * HALF),
+        "q": (2, 2, 1, float(2 * CHILD), float(2 * CHILD), CHILD,
+              float(CHILD), CHILD, CHILD, CHILD, CHILD),
     }
-    stacks = {O[4]: [(0, O[4], BLOB, 0x200, BIG + 10,
+    p = (0, O[7], "p", 0x400, -HALF, [], 2)
+    stacks = {O[10]: [p, (1, O[10], "q", 0x500, HALF - CHILD, [], 2)],
+              O[12]: [],
+              O[4]: [(0, O[4], BLOB, 0x200, BIG + 10,
                       [("rdi", 6), ("rsi", 0), ("", 3)], 1)],
               O[5]: [], O[6]: [(0, O[6], "t", 0x300, BIG + 30, [], 1)]}
     return calls, threads, functions, stacks
