@@ -199,7 +199,7 @@ static int target_call(calls_cursor *c, sqlite3_int64 t, int32_t *thread,
     if (t < 0 || atf_v2_event_by_rowid(&c->q.entry->v2, (uint64_t)t, &ev,
                                        NULL) != ATF_OK)
       return 0;
-    *thread = (int32_t)ev.thread_id;
+    *thread = (int32_t)ev.slot; /* the walker's thread: the file's */
     return ev.kind == ATF_V2_CALL && walk_query_wants(&c->q, *thread);
   }
   atf_interrupt stop = vtab_interrupt(&c->base);
@@ -220,8 +220,9 @@ static int target_call(calls_cursor *c, sqlite3_int64 t, int32_t *thread,
   if (atf_iter_skip_to(&it, (uint64_t)t, NULL) != ATF_OK ||
       it.pos != (uint64_t)t)
     return 0;
-  if (atf_record_at(map, (uint64_t)t, &rec, &err) != ATF_OK ||
-      atf_event_decode(&rec, &ev, &err) != ATF_OK) {
+  if (atf_record_at(map, (uint64_t)t, &rec, &err) != ATF_OK)
+    return 0; /* a torn last record: no row of atf_events, no call */
+  if (atf_event_decode(&rec, &ev, &err) != ATF_OK) {
     if (!c->q.skip_corrupt) *rc = reader_error(c, &err);
     return 0;
   }

@@ -95,7 +95,7 @@ static int record_start(stack_cursor *c, uint64_t at, int32_t *thread) {
       return vtab_error(c->base.base.pVtab, SQLITE_ERROR,
                         "%s: %llu is the rowid of no event", c->q.entry->v2.dir,
                         (unsigned long long)at);
-    *thread = (int32_t)v2.thread_id;
+    *thread = (int32_t)v2.slot; /* the walker's thread: the file's */
     return SQLITE_OK;
   }
   if (trace_entry_index(c->q.entry, 0, &stop, &index, &err) != ATF_OK)

@@ -128,9 +128,12 @@ static atf_status locate(const char *trace, atf_format *format, char **path,
   } else if (rc == ATF_OK && fi.format == ATF_FORMAT_V2) {
     *path = sqlite3_mprintf("%s", fi.dir);
     if (!*path) rc = nomem(err);
-  } else if (rc == ATF_OK || rc == ATF_ERR_IO || rc == ATF_ERR_FORMAT) {
+  } else if (rc == ATF_OK || rc == ATF_ERR_IO ||
+             (rc == ATF_ERR_FORMAT && !(fi.trace_files & ATF_FILES_V2))) {
     /* v4; or a path the v4 reader explains best: an events.bin that is
-    ** there but no regular file (a FIFO, a device, a directory). */
+    ** there but no regular file (a FIFO, a device, a directory). A folder
+    ** with v2 files (beside v4's, or with a wrong magic) keeps detection's
+    ** error. */
     atf_error v4_err;
     atf_file_id id;
     if (atf_trace_paths_resolve(trace, &paths, &v4_err) == ATF_OK) {

@@ -63,17 +63,8 @@ int sqlite3_atf_init(sqlite3 *db, char **err_msg,
 
 #define NONE SIZE_MAX
 
-/* Known bugs, excused so that the fuzzer gets past them (each with its
-** reproducer in fuzz/regressions/fuzz_calls/); build with
-** -DKNOWN_...=0 to hold them again.
-**
-** KNOWN_TORN_LOOKUP (torn_tail_lookup): atf_calls WHERE offset = the
-** offset of a torn last record fails ("the record is cut short") where the
-** same condition outside the table gives no row (ext/calls_vtab.c,
-** target_call, takes atf_record_at's range error for damage). */
-#ifndef KNOWN_TORN_LOOKUP
-#define KNOWN_TORN_LOOKUP 1
-#endif
+/* Known bugs would be excused here (KNOWN_... switches, each with its
+** reproducer in fuzz/regressions/fuzz_calls/); none is open. */
 
 static void *xrealloc(void *p, size_t n) {
   p = realloc(p, n ? n : 1);
@@ -1145,10 +1136,8 @@ static void check_sql_lookup(sqlite3 *db, const trace *t, const oracle *all,
     /* The same condition outside the table gives no row, or the full
     ** walk's error: the lookup gives no row, or an error when the full
     ** walk has one. */
-    int excused = KNOWN_TORN_LOOKUP && q.rc == SQLITE_ERROR && !skip &&
-                  at == t->end && t->end_rc == ATF_END && at < t->map.size;
     FUZZ_CHECK((q.rc == SQLITE_DONE && q.rows == 0) ||
-                   (q.rc == SQLITE_ERROR && all->error_at != NONE) || excused,
+                   (q.rc == SQLITE_ERROR && all->error_at != NONE),
                "%s at %llu (no record start): outcome %d (%s), %zu rows", sql,
                (ull)at, q.rc, q.msg ? q.msg : "", q.rows);
   } else if (!t->recs[i].header_ok) {

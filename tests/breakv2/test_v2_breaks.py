@@ -220,15 +220,25 @@ def threads__v2_record_thread_not_its_slot__then_filter_same_as_scan(db,
     expect(scan == pushed, f"atf_calls: scan {scan}, pushed down {pushed}")
 
 
-def threads__v2_record_thread_id_over_2p31__then_same_as_events(db, work):
-    """atf_events shows the recorded u32 (4294967295); the call tables
-    show it cast to int32 (-1), so joins on thread_id miss."""
+def threads__v2_record_thread_id_over_2p31__then_threads_are_files(db, work):
+    """A record whose thread_id (here 2^32-1) is not its file's slot: the
+    call tables pair each file's records as one thread, the slot (never the
+    int32 cast of the recorded value, -1); atf_events shows the value as
+    recorded; atf_check reports the record (slot_mismatch)."""
     t = slot_mismatch_trace(work, 0xFFFFFFFF)
     ev = {r[0] for r in db.execute(
         "SELECT DISTINCT thread_id FROM atf_events(?)", (t,))}
     th = {r[0] for r in db.execute("SELECT thread_id FROM atf_threads(?)",
                                    (t,))}
-    expect(ev == th, f"atf_events {sorted(ev)}, atf_threads {sorted(th)}")
+    calls = {r[0] for r in db.execute(
+        "SELECT DISTINCT thread_id FROM atf_calls(?)", (t,))}
+    found = db.execute("SELECT count(*) FROM atf_check(?) WHERE code = "
+                       "'slot_mismatch' AND offset = ?",
+                       (t, 64 + 32 * 8 + 16)).fetchone()[0]
+    expect(4294967295 in ev, f"atf_events {sorted(ev)}")
+    expect(th == {0, 1, 2} and calls <= th,
+           f"atf_threads {sorted(th)}, atf_calls {sorted(calls)}")
+    expect(found == 1, f"{found} slot_mismatch findings at the record")
 
 
 # ---- manifest.json: the strict JSON path ---------------------------------
@@ -309,7 +319,7 @@ CASES = [
     stack__v2_record_thread_not_its_slot__then_stack_of_that_row,
     calls__v2_record_thread_not_its_slot__then_offset_lookup_finds_it,
     threads__v2_record_thread_not_its_slot__then_filter_same_as_scan,
-    threads__v2_record_thread_id_over_2p31__then_same_as_events,
+    threads__v2_record_thread_id_over_2p31__then_threads_are_files,
     manifest__v2_not_rfc8259__then_error_as_for_trace_json,
     check__v2_manifest_raw_control_character__then_reported,
     calls__v2_twin_batch_over_1024_records__then_each_call_once,
