@@ -521,6 +521,7 @@ static int read_record(events_cursor *c) {
                 (unsigned long long)c->it.torn_bytes);
   }
 done:
+  atf_map_scan_end(&c->entry->map, &c->window); /* a later pass starts bare */
   c->base.eof = 1;
   return SQLITE_OK;
 }

@@ -151,6 +151,10 @@ typedef struct atf_scan_window {
 ** resident memory (they stay in the page cache), so that resident memory
 ** stays bounded however long the pass. */
 void atf_map_scan_window(const atf_map *map, uint64_t pos, atf_scan_window *w);
+/* The pass W is over: for a file over ATF_KEEP_MAPPED_BYTES the pages it
+** still holds leave resident memory too, so that passes one after another
+** (an index build, then a walk) do not add up. W is zeroed. */
+void atf_map_scan_end(const atf_map *map, atf_scan_window *w);
 
 /* Reads PATH's identity without opening it. */
 atf_status atf_file_id_read(const char *path, atf_file_id *out, atf_error *err);
@@ -655,7 +659,7 @@ atf_status atf_record_at(const atf_map *map, uint64_t offset, atf_record *rec,
 extern size_t atf_test_call_index_bytes; /* call_index.c; the test sets it */
 #define ATF_CALL_INDEX_BYTES atf_test_call_index_bytes
 #else
-#define ATF_CALL_INDEX_BYTES ((size_t)8 << 20)
+#define ATF_CALL_INDEX_BYTES ((size_t)4 << 20)
 #endif
 
 typedef struct atf_call_index {

@@ -24,6 +24,9 @@ size_t atf_test_call_index_bytes = (size_t)8 << 20; /* atf_reader.h */
 typedef struct buf {
   uint8_t **data;
   size_t *len, *cap;
+  size_t soft_cap; /* doubling stops here (0: never): past it, room for
+                      what is written only, so that the arena, thinned at
+                      its budget, never holds twice the budget */
 } buf;
 
 static int put_bytes(buf b, const uint8_t *p, size_t n) {
@@ -32,6 +35,8 @@ static int put_bytes(buf b, const uint8_t *p, size_t n) {
     uint8_t *bigger;
     while (cap < *b.len + n)
       cap *= 2;
+    if (b.soft_cap && cap > b.soft_cap)
+      cap = *b.len + n > b.soft_cap ? *b.len + n + 65536 : b.soft_cap;
     if (!(bigger = realloc(*b.data, cap))) return 0;
     *b.data = bigger;
     *b.cap = cap;
@@ -150,7 +155,8 @@ static int before_record(void *user, uint64_t offset) {
       b->idx->blocks[ci->blocks].offset != offset)
     return 0;
   if (ci->blocks % ci->interval == 0) {
-    buf arena = {&ci->arena, &ci->arena_len, &ci->arena_cap};
+    buf arena = {&ci->arena, &ci->arena_len, &ci->arena_cap,
+                 ATF_CALL_INDEX_BYTES};
     size_t *at = ci->at;
     if (ci->n == ci->cap) {
       size_t cap = ci->cap ? 2 * ci->cap : 64;
@@ -208,7 +214,7 @@ atf_status atf_call_index_update(atf_call_index *ci, const atf_index *idx,
   ci->records_walked += counts->records;
   ci->tail_len = 0;
   {
-    buf tail = {&ci->tail, &ci->tail_len, &ci->tail_cap};
+    buf tail = {&ci->tail, &ci->tail_len, &ci->tail_cap, 0};
     if (!encode_stacks(atf_walker_pairing(b.w), tail)) {
       rc = atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
       goto done;

@@ -39,10 +39,23 @@ static void clear_ranges(atf_block *b) {
   b->max_event_id = 0;
 }
 
-static atf_block *open_block(atf_index *idx, uint64_t offset, atf_error *err) {
+/* Opens the block starting at OFFSET. FILE_SIZE sizes the array once the
+** first block is whole: the blocks the file holds at that block's bytes,
+** and a quarter more (8 MB of blocks at most), so that a large file's index
+** is one allocation rather than doublings that leave twice its size behind
+** in the heap. */
+static atf_block *open_block(atf_index *idx, uint64_t offset,
+                             uint64_t file_size, atf_error *err) {
   atf_block *b;
-  if (idx->n_blocks == idx->cap) {
-    size_t cap = idx->cap ? 2 * idx->cap : 64;
+  size_t cap = idx->n_blocks < idx->cap ? 0 : idx->cap ? 2 * idx->cap : 64;
+  if (idx->n_blocks == 1 && offset > idx->blocks[0].offset) {
+    uint64_t est = file_size / (offset - idx->blocks[0].offset);
+    est += est / 4 + 1;
+    if (est > ((uint64_t)8 << 20) / sizeof *idx->blocks) /* a guess: 8 MB */
+      est = ((uint64_t)8 << 20) / sizeof *idx->blocks;   /* at most */
+    if (est > idx->cap && est > cap) cap = (size_t)est;
+  }
+  if (cap) {
     atf_block *grown = realloc(idx->blocks, cap * sizeof *grown);
     if (!grown) {
       atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
@@ -111,7 +124,7 @@ atf_status atf_index_update(atf_index *idx, const atf_map *map,
   while ((rc = atf_iter_next(&it, &rec, err)) == ATF_OK) {
     atf_block *b = idx->n_blocks ? &idx->blocks[idx->n_blocks - 1] : NULL;
     if (!b || b->count == ATF_INDEX_BLOCK_RECORDS) {
-      b = open_block(idx, rec.offset, err);
+      b = open_block(idx, rec.offset, map->size, err);
       if (!b) return ATF_ERR_NOMEM;
     } else if (idx->ranged == idx->n_blocks) {
       idx->ranged--; /* the last block grows: its ranges are read again */
@@ -132,6 +145,7 @@ atf_status atf_index_update(atf_index *idx, const atf_map *map,
     idx->damaged = 1; /* a bad length prefix at idx->end */
   }
   idx->fingerprint = idx->end ? fingerprint(map, idx->end) : 0;
+  atf_map_scan_end(map, &window);
   return ATF_OK;
 }
 
@@ -157,6 +171,7 @@ atf_status atf_index_ranges(atf_index *idx, const atf_map *map,
       atf_map_scan_window(map, it.pos, &window);
     }
   }
+  atf_map_scan_end(map, &window);
   return ATF_OK;
 }
 

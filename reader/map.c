@@ -138,3 +138,10 @@ void atf_map_scan_window(const atf_map *map, uint64_t pos, atf_scan_window *w) {
   w->end = pos + w->size;
   advise_range(map, pos, w->end, MADV_POPULATE_READ);
 }
+
+void atf_map_scan_end(const atf_map *map, atf_scan_window *w) {
+  uint64_t end = w->end < map->size ? w->end : map->size;
+  if (map->size > ATF_KEEP_MAPPED_BYTES && w->end && end > w->released)
+    advise_range(map, w->released, end, MADV_DONTNEED);
+  memset(w, 0, sizeof *w);
+}

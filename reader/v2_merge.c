@@ -94,6 +94,9 @@ atf_status atf_v2_merge_next(atf_v2_merge *m, atf_v2_event *out) {
 }
 
 void atf_v2_merge_free(atf_v2_merge *m) {
+  if (m->windows)
+    for (size_t i = 0; i < m->trace->thread_count; i++)
+      atf_map_scan_end(&m->trace->threads[i].index_map, &m->windows[i]);
   free(m->heap);
   free(m->next);
   free(m->windows);

@@ -115,6 +115,7 @@ fail:
 
 void atf_walker_free(atf_walker *w) {
   if (!w) return;
+  if (w->map) atf_map_scan_end(w->map, &w->window);
   if (w->v2) {
     atf_v2_merge_free(&w->merge);
     for (size_t i = 0; i < w->v2->thread_count; i++)
