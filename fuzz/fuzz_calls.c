@@ -896,28 +896,6 @@ static void check_index_shape(const atf_call_index *ci, const atf_index *idx) {
 
 /* ---- SQL ---------------------------------------------------------------- */
 
-static char trace_dir[4096];
-static char events_path[4200];
-
-static void remove_trace_dir(void) {
-  unlink(events_path);
-  rmdir(trace_dir);
-}
-
-static void write_file(const uint8_t *data, size_t size, int append) {
-  int fd = open(events_path,
-                O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC),
-                0600);
-  FUZZ_CHECK(fd >= 0, "cannot open %s", events_path);
-  while (size > 0) {
-    ssize_t n = write(fd, data, size);
-    FUZZ_CHECK(n > 0, "cannot write %s", events_path);
-    data += n;
-    size -= (size_t)n;
-  }
-  close(fd);
-}
-
 /* A value SQLite gave, or one expected. */
 typedef struct sval {
   int type; /* SQLITE_INTEGER, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL,
@@ -958,7 +936,7 @@ static qres query(sqlite3 *db, const char *sql, const bind *binds,
   memset(&q, 0, sizeof q);
   FUZZ_CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
              "cannot prepare %s: %s", sql, sqlite3_errmsg(db));
-  sqlite3_bind_text(st, 1, trace_dir, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 1, fuzz_trace_dir, -1, SQLITE_STATIC);
   for (int i = 0; i < n_binds; i++)
     if (!binds[i].is_null) sqlite3_bind_int64(st, i + 2, binds[i].i);
   q.cols = (size_t)sqlite3_column_count(st);
@@ -1309,14 +1287,9 @@ static uint64_t tail_u64(const uint8_t *data, size_t size, size_t k) {
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  const char *tmp = getenv("TMPDIR");
   (void)argc;
   (void)argv;
-  snprintf(trace_dir, sizeof trace_dir, "%s/atf-fuzz-calls-XXXXXX",
-           tmp && *tmp ? tmp : "/tmp");
-  FUZZ_CHECK(mkdtemp(trace_dir), "mkdtemp %s failed", trace_dir);
-  snprintf(events_path, sizeof events_path, "%s/events.bin", trace_dir);
-  atexit(remove_trace_dir);
+  fuzz_trace_init("fuzz-calls");
   return 0;
 }
 
@@ -1403,7 +1376,7 @@ static void check_reader(const uint8_t *data, size_t cut, uint64_t salt,
                      ATF_OK,
              "call index: %s", err.message);
   atf_map prefix = fuzz_map_of(data, cut);
-  prefix.path = events_path;
+  prefix.path = fuzz_events_path;
   FUZZ_CHECK(atf_index_update(&idx2, &prefix, NULL, &err) == ATF_OK &&
                  atf_call_index_update(&ci2, &idx2, &prefix, NULL, &err) ==
                      ATF_OK,
@@ -1488,7 +1461,7 @@ static void check_sql(const uint8_t *data, size_t size, size_t cut,
 
   /* A prefix first, its checkpoints built by a stack and a lookup, then the
   ** whole file: the queries after that use extended checkpoints. */
-  write_file(data, cut, 0);
+  fuzz_trace_write(data, cut, 0);
   if (cut < size) {
     size_t last = record_from(t, cut);
     while (last > 0 && t->recs[last - 1].offset + t->recs[last - 1].size > cut)
@@ -1499,7 +1472,7 @@ static void check_sql(const uint8_t *data, size_t size, size_t cut,
     q = query(db, "SELECT count(*) FROM atf_calls(?1) WHERE offset = ?2", &b,
               1);
     qres_free(&q);
-    write_file(data + cut, size - cut, 1);
+    fuzz_trace_write(data + cut, size - cut, 1);
   }
 
   oracle plain, skip;
@@ -1593,7 +1566,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   atf_test_call_index_bytes = budgets[(salt >> 60) & 7];
   memset(&t, 0, sizeof t);
   t.map = fuzz_map_of(data, size);
-  t.map.path = events_path; /* the SQL side's, for the same messages */
+  t.map.path = fuzz_events_path; /* the SQL side's, for the same messages */
   trace_read(&t);
 
   /* The stacks just after each target record, from a walk that leaves out

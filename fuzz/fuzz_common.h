@@ -1,7 +1,8 @@
 /*
 ** fuzz_common.h - helpers the libFuzzer targets in fuzz/ share: failing
-** loudly on a broken invariant, an atf_map over the fuzzer's own buffer, and
-** an independent UTF-8 check to hold atf_utf8_valid against.
+** loudly on a broken invariant, an atf_map over the fuzzer's own buffer, a
+** trace directory to write inputs into, and an independent UTF-8 check to
+** hold atf_utf8_valid against.
 **
 ** Header-only (static functions) so that each target stays one translation
 ** unit plus the code under test.
@@ -9,11 +10,13 @@
 #ifndef ATF_FUZZ_COMMON_H
 #define ATF_FUZZ_COMMON_H
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "atf_reader.h"
 
@@ -50,6 +53,43 @@ __attribute__((unused)) static atf_map fuzz_map_of(const uint8_t *data,
   m.id.size = size;
   m.path = fuzz_map_path;
   return m;
+}
+
+/* A trace directory of the target's own under TMPDIR, removed at exit, for
+** the targets that query through SQL: fuzz_trace_init once (from
+** LLVMFuzzerInitialize), then fuzz_trace_write the input as its events.bin
+** (APPEND: after what is there, as a live tracer does). */
+static char fuzz_trace_dir[4096];
+static char fuzz_events_path[4200];
+
+static void fuzz_trace_remove(void) {
+  unlink(fuzz_events_path);
+  rmdir(fuzz_trace_dir);
+}
+
+__attribute__((unused)) static void fuzz_trace_init(const char *target) {
+  const char *tmp = getenv("TMPDIR");
+  snprintf(fuzz_trace_dir, sizeof fuzz_trace_dir, "%s/atf-%s-XXXXXX",
+           tmp && *tmp ? tmp : "/tmp", target);
+  FUZZ_CHECK(mkdtemp(fuzz_trace_dir), "mkdtemp %s failed", fuzz_trace_dir);
+  snprintf(fuzz_events_path, sizeof fuzz_events_path, "%s/events.bin",
+           fuzz_trace_dir);
+  atexit(fuzz_trace_remove);
+}
+
+__attribute__((unused)) static void fuzz_trace_write(const uint8_t *data,
+                                                     size_t size, int append) {
+  int fd = open(fuzz_events_path,
+                O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC),
+                0600);
+  FUZZ_CHECK(fd >= 0, "cannot open %s", fuzz_events_path);
+  while (size > 0) {
+    ssize_t n = write(fd, data, size);
+    FUZZ_CHECK(n > 0, "cannot write %s", fuzz_events_path);
+    data += n;
+    size -= (size_t)n;
+  }
+  close(fd);
 }
 
 /* Well-formed UTF-8 by the table of well-formed byte sequences (Unicode

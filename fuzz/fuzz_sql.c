@@ -29,38 +29,11 @@
 int sqlite3_atf_init(sqlite3 *db, char **err_msg,
                      const sqlite3_api_routines *api);
 
-static char trace_dir[4096];
-static char events_path[4200];
-
-static void remove_trace_dir(void) {
-  unlink(events_path);
-  rmdir(trace_dir);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  const char *tmp = getenv("TMPDIR");
   (void)argc;
   (void)argv;
-  snprintf(trace_dir, sizeof trace_dir, "%s/atf-fuzz-sql-XXXXXX",
-           tmp && *tmp ? tmp : "/tmp");
-  FUZZ_CHECK(mkdtemp(trace_dir), "mkdtemp %s failed", trace_dir);
-  snprintf(events_path, sizeof events_path, "%s/events.bin", trace_dir);
-  atexit(remove_trace_dir);
+  fuzz_trace_init("fuzz-sql");
   return 0;
-}
-
-static void write_file(const uint8_t *data, size_t size, int append) {
-  int fd = open(events_path,
-                O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC),
-                0600);
-  FUZZ_CHECK(fd >= 0, "cannot open %s", events_path);
-  while (size > 0) {
-    ssize_t n = write(fd, data, size);
-    FUZZ_CHECK(n > 0, "cannot write %s", events_path);
-    data += n;
-    size -= (size_t)n;
-  }
-  close(fd);
 }
 
 /* ---- running a query ---------------------------------------------------- */
@@ -99,7 +72,7 @@ static result run(sqlite3 *db, const char *sql, const bind *binds,
   memset(&r, 0, sizeof r);
   FUZZ_CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
              "cannot prepare %s: %s", sql, sqlite3_errmsg(db));
-  sqlite3_bind_text(st, 1, trace_dir, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 1, fuzz_trace_dir, -1, SQLITE_STATIC);
   for (int i = 0; i < n_binds; i++) {
     const bind *b = &binds[i];
     if (b->type == 'i') sqlite3_bind_int64(st, i + 2, b->i);
@@ -378,7 +351,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
              "sqlite3_atf_init: %s", sqlite3_errmsg(db));
 
   /* A prefix first, indexed by a ts query, then the whole file. */
-  write_file(data, cut, 0);
+  fuzz_trace_write(data, cut, 0);
   if (cut < size) {
     bind all[2] = {I(INT64_MIN), I(INT64_MAX)};
     result r = run(db,
@@ -386,7 +359,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                    "?2 AND ?3",
                    all, 2);
     result_free(&r);
-    write_file(data + cut, size - cut, 1);
+    fuzz_trace_write(data + cut, size - cut, 1);
   }
 
   result everything = run(db, "SELECT * FROM atf_events(?1)", NULL, 0);
