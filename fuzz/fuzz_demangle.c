@@ -7,7 +7,8 @@
 ** bounds around it are held: an answer for every input within libFuzzer's
 ** -timeout, no leak when a demangling is stopped, and
 **   - a TEXT argument gives TEXT, a BLOB a BLOB;
-**   - only a name with a mangling prefix (_Z, _R, _GLOBAL_) changes;
+**   - only a name with a mangling prefix (_Z, _R, _GLOBAL_, or Mach-O's
+**     __Z, __R) changes;
 **   - a changed answer is at most 64 KiB, has no NUL, and is valid UTF-8
 **     when it is TEXT;
 **   - TEXT and BLOB of the same bytes demangle to the same bytes, unless
@@ -70,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t text_len, blob_len;
   int text_changed, blob_changed;
   int mangled = has_prefix(data, size, "_Z") || has_prefix(data, size, "_R") ||
-                has_prefix(data, size, "_GLOBAL_");
+                has_prefix(data, size, "_GLOBAL_") ||
+                has_prefix(data, size, "__Z") || has_prefix(data, size, "__R");
 
   FUZZ_CHECK(demangle(SQLITE_TEXT, data, size, &text, &text_len) == SQLITE_TEXT,
              "TEXT gave another type");
