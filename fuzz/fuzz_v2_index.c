@@ -8,7 +8,7 @@
 ** validated (atf_v2_index_file_init) and held against an independent
 ** reading of the placeholder rule; every record is read and compared with
 ** its bytes; the files that open are merged and the merge held against a
-** naive scan of the heads; each file's records are fed to a twin detector.
+** naive scan of the heads; each file's twins are found and checked.
 ** The bytes are read in place (ASan sees any read past a file's end).
 */
 #include "fuzz_common.h"
@@ -92,28 +92,48 @@ static void check_file(const atf_v2_thread *th, const uint8_t *p, size_t n) {
   }
 }
 
+/* Twins asked in file order, then some again in reverse (each question
+** out of order starts the merge over): the same answers, pairs that agree. */
+#define TWIN_RECORDS_CHECKED 4096
+#define TWIN_REVERSE_CHECKED 32
 static void check_twins(const atf_v2_thread *th) {
-  static atf_v2_twins tw;
-  uint64_t pairs = 0;
-  atf_v2_twins_init(&tw);
-  for (uint64_t i = 0; i < th->index.records; i++) {
-    atf_v2_event ev, other;
-    uint64_t twin;
+  static uint32_t partner[TWIN_RECORDS_CHECKED];
+  static unsigned char paired[TWIN_RECORDS_CHECKED];
+  atf_v2_twins tw;
+  uint64_t n = th->index.records, pairs = 0;
+  if (n > TWIN_RECORDS_CHECKED) return;
+  atf_v2_twins_init(&tw, th);
+  for (uint64_t i = 0; i < n; i++) {
+    atf_v2_event ev;
     atf_v2_event_read(th, i, &ev, NULL);
-    if (!atf_v2_twins_feed(&tw, &ev, &twin)) continue;
+    paired[i] = (unsigned char)atf_v2_twins_find(&tw, &ev, &partner[i]);
+  }
+  for (uint64_t i = 0; i < n; i++) {
+    atf_v2_event ev, other;
+    if (!paired[i]) continue;
     pairs++;
-    FUZZ_CHECK(twin != ev.rowid && (twin >> 32) == th->slot &&
-                   (twin & 0xffffffffu) < i,
-               "twin %llx of %llx", (unsigned long long)twin,
-               (unsigned long long)ev.rowid);
-    atf_v2_event_read(th, twin & 0xffffffffu, &other, NULL);
+    FUZZ_CHECK(partner[i] != i && partner[i] < n && paired[partner[i]] &&
+                   partner[partner[i]] == i,
+               "record %llu's twin %u does not name it back",
+               (unsigned long long)i, partner[i]);
+    atf_v2_event_read(th, i, &ev, NULL);
+    atf_v2_event_read(th, partner[i], &other, NULL);
     FUZZ_CHECK(other.function_id == ev.function_id && other.kind == ev.kind &&
                    other.call_depth == ev.call_depth &&
                    (other.detail_seq == ATF_V2_NO_DETAIL) !=
                        (ev.detail_seq == ATF_V2_NO_DETAIL),
                "twins that differ");
   }
-  FUZZ_CHECK(2 * pairs <= th->index.records, "more pairs than records allow");
+  FUZZ_CHECK(pairs % 2 == 0 && pairs <= n, "more pairs than records allow");
+  for (uint64_t i = n; i-- > 0 && n - i <= TWIN_REVERSE_CHECKED;) {
+    atf_v2_event ev;
+    uint32_t again = 0;
+    atf_v2_event_read(th, i, &ev, NULL);
+    FUZZ_CHECK(atf_v2_twins_find(&tw, &ev, &again) == paired[i] &&
+                   (!paired[i] || again == partner[i]),
+               "record %llu answered otherwise out of order",
+               (unsigned long long)i);
+  }
 }
 
 /* The merge against a scan of every head. */

@@ -649,36 +649,43 @@ void atf_v2_merge_free(atf_v2_merge *m);
 
 /* Real sessions can hold each event twice in one thread file: once from
 ** the index lane without detail, once from the detail lane with detail and
-** a timestamp taken a little later, in batches (so in either file order).
-** Two records of one file are twins when one has a detail link and the
-** other has none, they have the same function id, kind and call depth, the
-** one with detail is at most ATF_V2_TWIN_WINDOW_NS later (never earlier),
-** they are at most ATF_V2_TWIN_RECORDS records apart, and neither is
-** already a twin; the earliest candidate in file order is taken. Fed one
-** file's records in file order, a detector names the second of each pair as
-** it arrives. Memory: fixed (ATF_V2_TWIN_RECORDS entries). */
+** a timestamp taken a little later. The drain writes the lanes in batches
+** of any size, so the two copies can be far apart, in either file order.
+** The records of a file without detail and those with detail are two
+** sequences, each in file order (and in time order, as a lane is drained);
+** twins are found by merging them by timestamp, two heads at a time:
+**   - the heads are twins when they have the same function id, kind and
+**     call depth and the one with detail is 0 to ATF_V2_TWIN_WINDOW_NS
+**     later;
+**   - else the earlier head has no twin (the one without detail when they
+**     tie) and the merge moves past it.
+** A record without detail and no copy (a return while the flight recorder
+** is off, an event one lane dropped) is passed over that way; each record
+** belongs to at most one pair. Memory: fixed and small. */
 #define ATF_V2_TWIN_WINDOW_NS 1000
-#define ATF_V2_TWIN_RECORDS 1024
-#define ATF_V2_TWIN_BUCKETS 2048
 
-typedef struct atf_v2_twin_entry {
-  uint64_t n;    /* feed number + 1 (0: empty) */
-  uint64_t prev; /* feed number + 1 of the previous entry in its bucket */
-  uint64_t ts, function_id, rowid;
-  uint32_t kind, call_depth;
-  int with_detail, paired;
-} atf_v2_twin_entry;
+typedef struct atf_v2_twin_merge {
+  uint64_t next[2];      /* next record to read, per sequence */
+  atf_v2_event head[2];  /* [0] without detail, [1] with detail */
+  int have[2];           /* head[k] holds an undecided record */
+} atf_v2_twin_merge;
 
 typedef struct atf_v2_twins {
-  uint64_t fed;
-  atf_v2_twin_entry ring[ATF_V2_TWIN_RECORDS];
-  uint64_t bucket[ATF_V2_TWIN_BUCKETS];
+  const atf_v2_thread *thread;
+  /* One merge for questions about records without detail, one for those
+  ** with: each is asked in its sequence's file order, so neither has to
+  ** remember answers it found ahead for the other. */
+  atf_v2_twin_merge merge[2];
 } atf_v2_twins;
 
-void atf_v2_twins_init(atf_v2_twins *tw);
-/* Feeds the next record of the file; returns 1 and sets *TWIN to the rowid
-** of its earlier twin when EV completes a pair, else 0. */
-int atf_v2_twins_feed(atf_v2_twins *tw, const atf_v2_event *ev, uint64_t *twin);
+/* Finds the twins of T's file (which must outlive TW). */
+void atf_v2_twins_init(atf_v2_twins *tw, const atf_v2_thread *t);
+/* Whether record EV (read from the thread's file) has a twin: 1 and *TWIN
+** = the twin's record number, else 0. Each record costs O(1) when the
+** records are asked about in file order; asking about an earlier record
+** starts the merge over. */
+int atf_v2_twins_find(atf_v2_twins *tw, const atf_v2_event *ev,
+                      uint32_t *twin);
 
 /* ---- checking a whole v2 trace ------------------------------------------ */
 

@@ -384,14 +384,15 @@ static void pair(check_ctx *ctx, const atf_v2_thread *th,
            ev->call_depth);
 }
 
-static void check_records(check_ctx *ctx, atf_v2_thread *th, atf_v2_twins *tw) {
+static void check_records(check_ctx *ctx, atf_v2_thread *th) {
   uint64_t prev_ts = 0;
   atf_v2_check_summary *sum = ctx->sum;
   atf_scan_window window = {0};
-  atf_v2_twins_init(tw);
+  atf_v2_twins tw;
+  atf_v2_twins_init(&tw, th);
   for (uint64_t i = 0; i < th->index.records && !ctx->stop; i++) {
     atf_v2_event ev;
-    uint64_t twin;
+    uint32_t twin;
     int is_twin;
     atf_v2_event_read(th, i, &ev, NULL);
     atf_map_scan_window(&th->index_map, ev.offset + 32, &window);
@@ -425,7 +426,8 @@ static void check_records(check_ctx *ctx, atf_v2_thread *th, atf_v2_twins *tw) {
       ctx->stop = 1;
       return;
     }
-    is_twin = atf_v2_twins_feed(tw, &ev, &twin);
+    /* The second of a pair in file order is the repeat. */
+    is_twin = atf_v2_twins_find(&tw, &ev, &twin) && twin < ev.seq;
     if (is_twin) {
       sum->twins++;
       report(ctx, ATF_SEVERITY_WARNING, "duplicate_event", ev.offset,
@@ -443,7 +445,7 @@ static void check_records(check_ctx *ctx, atf_v2_thread *th, atf_v2_twins *tw) {
 }
 
 static atf_status check_thread(check_ctx *ctx, const atf_v2_trace *t,
-                               atf_v2_thread *th, atf_v2_twins *tw,
+                               atf_v2_thread *th,
                                atf_error *err) {
   const atf_v2_index_file *f = &th->index;
   atf_status rc;
@@ -483,7 +485,7 @@ static atf_status check_thread(check_ctx *ctx, const atf_v2_trace *t,
   /* The detail walk first, so that index links are checked against it. */
   check_detail_file(ctx, t, th, err, &rc);
   if (rc != ATF_OK) return rc;
-  if (th->index_status == ATF_OK) check_records(ctx, th, tw);
+  if (th->index_status == ATF_OK) check_records(ctx, th);
   return ATF_OK;
 }
 
@@ -512,15 +514,12 @@ atf_status atf_v2_check_trace(const char *dir, atf_finding_fn fn, void *user,
                               atf_v2_check_summary *sum, atf_error *err) {
   check_ctx ctx = {fn, user, 0, sum, stop, NULL, ATF_OK, err};
   atf_v2_trace t;
-  atf_v2_twins *tw;
   atf_status rc;
   memset(sum, 0, sizeof *sum);
   rc = atf_v2_open(dir, ATF_V2_OPEN_LENIENT, &t, err);
   if (rc != ATF_OK) return rc;
-  tw = malloc(sizeof *tw); /* 50 KiB: not on the stack */
   ctx.pairing = atf_pairing_new();
-  if (!tw || !ctx.pairing) {
-    free(tw);
+  if (!ctx.pairing) {
     atf_pairing_free(ctx.pairing);
     atf_v2_close(&t);
     return atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
@@ -528,12 +527,11 @@ atf_status atf_v2_check_trace(const char *dir, atf_finding_fn fn, void *user,
   sum->threads = t.thread_count;
   check_manifest(&ctx, &t);
   for (size_t i = 0; i < t.thread_count && !ctx.stop && rc == ATF_OK; i++)
-    rc = check_thread(&ctx, &t, &t.threads[i], tw, err);
+    rc = check_thread(&ctx, &t, &t.threads[i], err);
   if (rc == ATF_OK) rc = ctx.rc;
   if (rc == ATF_OK) rc = merge_ends(&t, &ctx, err);
   sum->orphans = atf_pairing_orphans(ctx.pairing);
   atf_pairing_free(ctx.pairing);
-  free(tw);
   atf_v2_close(&t);
   return rc;
 }

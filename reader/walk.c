@@ -12,29 +12,6 @@
 
 #include "internal.h"
 
-/* ATF v2 twins, found ahead of the walk: each thread's file is fed to a
-** detector up to ATF_V2_TWIN_RECORDS records past the record the walk
-** reads, so that at the first record of a pair its twin is already known
-** (a pair is at most that many records apart). Marks sit in a ring by
-** record number: a record's slot is reused only ATF_V2_TWIN_RECORDS
-** records after its twin, the last that can mark it, was fed. A thread
-** without a detail file has no twins (a pair needs one record with
-** detail) and no detector: about 100 KB per thread that has one. */
-#define MARK_RING (2 * ATF_V2_TWIN_RECORDS)
-enum { MARK_NONE, MARK_FIRST, MARK_SECOND };
-
-typedef struct twin_mark {
-  uint32_t seq1; /* the record's number + 1: 0, or another one's, is none */
-  uint32_t twin; /* the number of its twin */
-  uint8_t role;  /* MARK_* */
-} twin_mark;
-
-typedef struct thread_twins {
-  atf_v2_twins detector;
-  uint64_t fed; /* records fed to the detector: [0, fed) */
-  twin_mark marks[MARK_RING];
-} thread_twins;
-
 struct atf_walker {
   const atf_map *map;
   atf_walk_options o;
@@ -51,7 +28,7 @@ struct atf_walker {
   /* ATF v2: the trace, its merge, twins per thread (lazily). */
   atf_v2_trace *v2;
   atf_v2_merge merge;
-  thread_twins **twins;
+  atf_v2_twins **twins; /* per thread that has a detail file */
   /* Lookups every record would repeat (binary searches), cached
   ** direct-mapped: a slot's thread, a function id's name. */
   struct {
@@ -181,30 +158,6 @@ static atf_status registers_sound(atf_walker *w, const atf_event *ev,
                                err);
 }
 
-/* Feeds T's records to its detector up to (not including) UPTO. */
-static void find_twins_until(thread_twins *tt, const atf_v2_thread *t,
-                             uint64_t upto) {
-  atf_v2_event ev;
-  atf_error err;
-  uint64_t twin;
-  if (upto > t->index.records) upto = t->index.records;
-  for (; tt->fed < upto; tt->fed++) {
-    twin_mark *m = &tt->marks[tt->fed % MARK_RING];
-    if (atf_v2_event_read(t, tt->fed, &ev, &err) != ATF_OK) return;
-    *m = (twin_mark){.seq1 = ev.seq + 1, .role = MARK_NONE};
-    if (atf_v2_twins_feed(&tt->detector, &ev, &twin)) {
-      uint32_t first = (uint32_t)(twin & 0xffffffffu);
-      twin_mark *f = &tt->marks[first % MARK_RING];
-      m->role = MARK_SECOND;
-      m->twin = first;
-      if (f->seq1 == first + 1) {
-        f->role = MARK_FIRST;
-        f->twin = ev.seq;
-      }
-    }
-  }
-}
-
 static atf_v2_thread *thread_of(atf_walker *w, uint32_t slot) {
   size_t i = slot % 64;
   if (!w->threads_seen[i].thread || w->threads_seen[i].slot != slot) {
@@ -234,26 +187,24 @@ static int is_twin(atf_walker *w, const atf_v2_event *ev, uint64_t *detail,
                    atf_error *err, int *oom) {
   atf_v2_thread *t = thread_of(w, ev->slot);
   size_t i = t ? (size_t)(t - w->v2->threads) : w->v2->thread_count;
-  thread_twins *tt;
-  const twin_mark *m;
+  atf_v2_twins *tw;
   atf_v2_event twin;
+  uint32_t seq;
   *oom = 0;
   *detail = ev->rowid;
   if (i >= w->v2->thread_count || !t->has_detail) return 0;
-  if (!(tt = w->twins[i])) {
-    if (!(tt = w->twins[i] = calloc(1, sizeof *tt))) {
+  if (!(tw = w->twins[i])) {
+    if (!(tw = w->twins[i] = malloc(sizeof *tw))) {
       *oom = 1;
       atf_fail(err, ATF_ERR_NOMEM, ATF_NO_OFFSET, "out of memory");
       return 0;
     }
-    atf_v2_twins_init(&tt->detector);
+    atf_v2_twins_init(tw, t);
   }
-  find_twins_until(tt, t, (uint64_t)ev->seq + ATF_V2_TWIN_RECORDS + 1);
-  m = &tt->marks[ev->seq % MARK_RING];
-  if (m->seq1 != ev->seq + 1 || m->role == MARK_NONE) return 0;
-  if (m->role == MARK_SECOND) return 1;
+  if (!atf_v2_twins_find(tw, ev, &seq)) return 0;
+  if (seq < ev->seq) return 1;
   if (ev->detail_seq == ATF_V2_NO_DETAIL &&
-      atf_v2_event_read(t, m->twin, &twin, err) == ATF_OK &&
+      atf_v2_event_read(t, seq, &twin, err) == ATF_OK &&
       twin.detail_seq != ATF_V2_NO_DETAIL)
     *detail = twin.rowid;
   return 0;

@@ -79,6 +79,8 @@ typedef struct atf_gen_options {
                     record (default all) */
   int v2_twins;  /* every event twice, as a real session with the
                     detail lane on (see atf_gen_write_v2) */
+  uint32_t v2_twin_batch; /* with v2_twins: events a drain pass takes from
+                             a lane (0: 8) */
 } atf_gen_options;
 
 enum {
@@ -166,7 +168,8 @@ int atf_gen_make_dirs(const char *path);
 **   stack_max 128 it is the whole copy). A return's rax goes to x_regs[0]
 **   and an rsp to sp, stack_size 0. Every record is 540 bytes.
 ** - v2_twins: every event twice, as the drain writes a thread's index lane
-**   and then its detail lane: per thread, batches of 8 events, first
+**   and then its detail lane: per thread, batches of 8 events
+**   (v2_twin_batch), first
 **   without detail, then those with detail again with a timestamp 40 to 399
 **   ns later, so timestamps go backwards in each file between batches.
 ** - without_manifest: an unfinalized (crashed) trace: placeholder headers,

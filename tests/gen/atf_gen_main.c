@@ -43,6 +43,8 @@ static void usage(FILE *out) {
         "calls, none\n"
         "  --v2-twins     v2: every event twice, as a real session with the "
         "detail lane on\n"
+        "  --v2-twin-batch N  with --v2-twins: events per drain batch "
+        "(default 8)\n"
         "  --corrupt I    damage the body of record I (0-based) so that it is "
         "no valid\n"
         "                 protobuf message; its length prefix stays right\n"
@@ -97,6 +99,7 @@ static uint32_t *u32_option(atf_gen_options *o, const char *arg) {
       {"--anonymous-percent", offsetof(atf_gen_options, anonymous_percent)},
       {"--untimed-percent", offsetof(atf_gen_options, untimed_percent)},
       {"--clock-jump-percent", offsetof(atf_gen_options, clock_jump_percent)},
+      {"--v2-twin-batch", offsetof(atf_gen_options, v2_twin_batch)},
   };
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
     if (strcmp(arg, table[i].name) == 0)

@@ -24,7 +24,7 @@
 #define NO_DETAIL 0xFFFFFFFFu
 #define STACK_WINDOW 128
 #define DETAIL_RECORD_BYTES 540 /* 24-byte header + 516-byte DetailEvent */
-#define TWIN_BATCH 8            /* events a drain pass takes from a lane */
+#define TWIN_BATCH 8 /* events a drain pass takes from a lane (default) */
 #define FILE_BUFFER (256 << 10)
 
 enum { KIND_CALL = 1, KIND_RETURN = 2, ARCH_X86_64 = 1, OS_LINUX = 4 };
@@ -56,8 +56,8 @@ typedef struct v2_thread {
   uint64_t first_ts, last_ts;     /* index records, in file order */
   uint64_t d_first_ts, d_last_ts; /* detail records, in file order */
   uint64_t d_seq_min, d_seq_max;
-  v2_event batch[TWIN_BATCH]; /* v2_twins: events waiting for a drain */
-  int batched;
+  v2_event *batch; /* v2_twins: events waiting for a drain */
+  uint32_t batched;
 } v2_thread;
 
 typedef struct v2_writer {
@@ -279,9 +279,9 @@ static int write_record(v2_writer *w, uint32_t slot, const v2_event *e,
 ** later by the agent). */
 static int drain_batch(v2_writer *w, uint32_t slot) {
   v2_thread *t = &w->slots[slot];
-  for (int i = 0; i < t->batched; i++)
+  for (uint32_t i = 0; i < t->batched; i++)
     if (write_record(w, slot, &t->batch[i], 0) != 0) return -1;
-  for (int i = 0; i < t->batched; i++) {
+  for (uint32_t i = 0; i < t->batched; i++) {
     v2_event e = t->batch[i];
     if (!e.detail) continue;
     e.ts += 40 + mix(w->twin_rng++) % 360;
@@ -536,6 +536,7 @@ int atf_gen_write_v2(const char *dir, const atf_gen_options *o,
   atf_gen *g = NULL;
   const Event *ev;
   uint64_t ordinal = 0;
+  uint32_t batch = o->v2_twin_batch ? o->v2_twin_batch : TWIN_BATCH;
   int rc = -1;
   if (stats) memset(stats, 0, sizeof *stats);
   if (!w) goto nomem;
@@ -565,8 +566,10 @@ int atf_gen_write_v2(const char *dir, const atf_gen_options *o,
     if (o->v2_twins) {
       v2_thread *t = thread_of(w, info.thread);
       if (!t) goto done;
+      if (!t->batch && !(t->batch = malloc(batch * sizeof *t->batch)))
+        goto nomem;
       t->batch[t->batched++] = e;
-      if (t->batched == TWIN_BATCH && drain_batch(w, info.thread) != 0)
+      if (t->batched == batch && drain_batch(w, info.thread) != 0)
         goto done;
     } else if (write_record(w, info.thread, &e, e.detail) != 0) {
       goto done;
@@ -604,6 +607,7 @@ done:
     for (uint32_t s = 0; s < MAX_SLOTS; s++) {
       free(w->slots[s].index_path);
       free(w->slots[s].detail_path);
+      free(w->slots[s].batch);
     }
     free(w->symbol_index);
     free(w);
