@@ -78,9 +78,11 @@ static void stack_reset(vtab_cursor *base, int closing) {
   c->n = c->i = 0;
 }
 
-/* Whether AT is the start of a record of the trace: the block index says
-** where records start. The thread of its event into *THREAD. */
-static int record_start(stack_cursor *c, uint64_t at, int32_t *thread) {
+/* Whether *AT is the start of a record of the trace: the block index says
+** where records start. The thread of its event into *THREAD. Over v2, a
+** copy the call tables leave out (a twin) becomes the kept copy's rowid:
+** its stack is the event's. */
+static int record_start(stack_cursor *c, uint64_t *at, int32_t *thread) {
   const atf_map *map = &c->q.entry->map;
   atf_interrupt stop = vtab_interrupt(&c->base);
   const atf_index *index;
@@ -91,25 +93,27 @@ static int record_start(stack_cursor *c, uint64_t at, int32_t *thread) {
   uint64_t ordinal;
   if (c->q.entry->format == ATF_FORMAT_V2) { /* a rowid */
     atf_v2_event v2;
-    if (atf_v2_event_by_rowid(&c->q.entry->v2, at, &v2, &err) != ATF_OK)
+    if (atf_v2_event_by_rowid(&c->q.entry->v2, *at, &v2, &err) != ATF_OK)
       return vtab_error(c->base.base.pVtab, SQLITE_ERROR,
                         "%s: %llu is the rowid of no event", c->q.entry->v2.dir,
-                        (unsigned long long)at);
+                        (unsigned long long)*at);
     *thread = (int32_t)v2.slot; /* the walker's thread: the file's */
+    *at = (uint64_t)v2.slot << 32 |
+          atf_v2_twin_kept(atf_v2_thread_of_slot(&c->q.entry->v2, v2.slot), &v2);
     return SQLITE_OK;
   }
   if (trace_entry_index(c->q.entry, 0, &stop, &index, &err) != ATF_OK)
     return vtab_reader_error(c->base.base.pVtab, &err);
   atf_iter_init(&it, map);
-  if (at < map->size) {
-    it.pos = atf_index_floor(index, at, &ordinal);
-    atf_iter_skip_to(&it, at, NULL);
+  if (*at < map->size) {
+    it.pos = atf_index_floor(index, *at, &ordinal);
+    atf_iter_skip_to(&it, *at, NULL);
   }
-  if (at >= map->size || it.pos != at)
+  if (*at >= map->size || it.pos != *at)
     return vtab_error(c->base.base.pVtab, SQLITE_ERROR,
                       "%s: byte offset %llu is not the start of a record",
-                      map->path, (unsigned long long)at);
-  if (atf_record_at(map, at, &rec, &err) != ATF_OK ||
+                      map->path, (unsigned long long)*at);
+  if (atf_record_at(map, *at, &rec, &err) != ATF_OK ||
       atf_event_decode(&rec, &ev, &err) != ATF_OK)
     return vtab_reader_error(c->base.base.pVtab, &err);
   *thread = ev.thread_id;
@@ -126,7 +130,7 @@ static int stack_filter(sqlite3_vtab_cursor *base, int idx_num,
   const atf_index *index;
   sqlite3_int64 at;
   atf_error err;
-  uint64_t from;
+  uint64_t from, start;
   int a, rc, match;
   (void)idx_str;
   (void)argc;
@@ -142,8 +146,9 @@ static int stack_filter(sqlite3_vtab_cursor *base, int idx_num,
                       "at must be the offset of an event (an integer), not "
                       "'%s'",
                       sqlite3_value_text(c->base.args[1]));
+  start = (uint64_t)at;
   if ((rc = walk_query_acquire(&c->q, &c->base)) != SQLITE_OK ||
-      (rc = record_start(c, (uint64_t)at, &c->thread)) != SQLITE_OK ||
+      (rc = record_start(c, &start, &c->thread)) != SQLITE_OK ||
       (rc = walk_query_start(&c->q, &c->base, &c->thread, 1)) != SQLITE_OK)
     return rc;
   /* v4: from the call checkpoint before it; v2: from the start of the
@@ -151,8 +156,8 @@ static int stack_filter(sqlite3_vtab_cursor *base, int idx_num,
   if ((c->q.entry->format == ATF_FORMAT_V4 &&
        (trace_entry_calls(c->q.entry, &stop, &index, &calls, &err) != ATF_OK ||
         atf_call_index_restore(calls, index, &c->q.entry->map, c->q.walker,
-                               (uint64_t)at, &from, &err) != ATF_OK)) ||
-      atf_walker_advance_to(c->q.walker, (uint64_t)at, &err) != ATF_OK)
+                               start, &from, &err) != ATF_OK)) ||
+      atf_walker_advance_to(c->q.walker, start, &err) != ATF_OK)
     return vtab_reader_error(vtab, &err);
   c->n =
       atf_pairing_stack(atf_walker_pairing(c->q.walker), c->thread, &c->frames);

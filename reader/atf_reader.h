@@ -597,12 +597,11 @@ typedef struct atf_walker atf_walker;
 atf_walker *atf_walker_new(const atf_map *map, const atf_walk_options *o);
 /* A walker over the v2 trace T (which must outlive it): its index records
 ** merged by timestamp (only the threads of O's filter: a v2 thread is its
-** slot), the second record of each twin pair left out (counted: twins),
+** slot), the copy with detail of each twin pair left out (counted: twins),
 ** calls paired by function id and depth. Twins are found at any distance
 ** (atf_v2_twins: a merge of each file's two lanes that reads ahead of the
-** walk as far as a pair's copies lie apart), so a kept record without
-** detail whose twin has it takes the twin's as its registers
-** (atf_call.detail_offset); memory: under 1 KB per thread walked that has
+** walk as far as a pair's copies lie apart), so the kept copy, without
+** detail, takes its twin's as its registers (atf_call.detail_offset); memory: under 1 KB per thread walked that has
 ** a detail file. skip_corrupt and tolerate do not
 ** apply (v2 records are fixed-size); seek, stop_at, restore_call and the
 ** call checkpoints are v4's. Keys (atf_call.offset) are rowids. */

@@ -652,28 +652,35 @@ void atf_v2_merge_free(atf_v2_merge *m);
 ** a timestamp taken a little later. The drain writes the lanes in batches
 ** of any size, so the two copies can be far apart, in either file order.
 ** The records of a file without detail and those with detail are two
-** sequences, each in file order (and in time order, as a lane is drained);
+** lanes, each in file order (and in time order, as a lane is drained);
 ** twins are found by merging them by timestamp, two heads at a time:
 **   - the heads are twins when they have the same function id, kind and
 **     call depth and the one with detail is 0 to ATF_V2_TWIN_WINDOW_NS
-**     later;
-**   - else the earlier head has no twin (the one without detail when they
-**     tie) and the merge moves past it.
-** A record without detail and no copy (a return while the flight recorder
-** is off, an event one lane dropped) is passed over that way; each record
-** belongs to at most one pair. Memory: fixed and small. */
+**     later, and not later than the index lane's next record (the agent
+**     takes both copies before the thread goes on; not checked where the
+**     clock went back);
+**   - else the earlier head has no twin (the one without detail on a tie)
+**     and the merge moves past it - unless its twin is among the next 64
+**     records of the other lane (a clock that went back, a record the
+**     other lane never got): then the other head has none.
+** A record without a copy (a return while the flight recorder is off, an
+** event a lane dropped) is passed over that way; each record belongs to at
+** most one pair. A thread without a detail file has no twins. The call
+** tables keep the copy without detail (its timestamp is the event's) and
+** read the other's detail record as its registers. Memory: fixed, small. */
 #define ATF_V2_TWIN_WINDOW_NS 1000
 
 typedef struct atf_v2_twin_merge {
-  uint64_t next[2];      /* next record to read, per sequence */
-  atf_v2_event head[2];  /* [0] without detail, [1] with detail */
-  int have[2];           /* head[k] holds an undecided record */
+  uint64_t next[2];     /* next record to read, per lane */
+  atf_v2_event head[2]; /* [0] without detail, [1] with detail */
+  int have[2];          /* head[k] holds an undecided record */
+  uint32_t last[2];     /* the last record decided, per lane */
 } atf_v2_twin_merge;
 
 typedef struct atf_v2_twins {
   const atf_v2_thread *thread;
   /* One merge for questions about records without detail, one for those
-  ** with: each is asked in its sequence's file order, so neither has to
+  ** with: each is asked in its lane's file order, so neither has to
   ** remember answers it found ahead for the other. */
   atf_v2_twin_merge merge[2];
 } atf_v2_twins;
@@ -686,6 +693,10 @@ void atf_v2_twins_init(atf_v2_twins *tw, const atf_v2_thread *t);
 ** starts the merge over. */
 int atf_v2_twins_find(atf_v2_twins *tw, const atf_v2_event *ev,
                       uint32_t *twin);
+/* The record number the call tables keep for record EV of T: EV's own, or
+** its twin's when EV is the copy with detail of a pair. O(records before
+** EV in the file). */
+uint32_t atf_v2_twin_kept(const atf_v2_thread *t, const atf_v2_event *ev);
 
 /* ---- checking a whole v2 trace ------------------------------------------ */
 

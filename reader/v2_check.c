@@ -352,7 +352,8 @@ static void check_link(check_ctx *ctx, atf_v2_thread *th,
   }
 }
 
-/* Feeds EV (not the second of a twin pair: the walker leaves those out)
+/* Feeds EV (not the copy with detail of a twin pair: the walker leaves
+** those out)
 ** to the pairing, reporting a return that matches no open call. */
 static void pair(check_ctx *ctx, const atf_v2_thread *th,
                  const atf_v2_event *ev) {
@@ -426,18 +427,17 @@ static void check_records(check_ctx *ctx, atf_v2_thread *th) {
       ctx->stop = 1;
       return;
     }
-    /* The second of a pair in file order is the repeat. */
-    is_twin = atf_v2_twins_find(&tw, &ev, &twin) && twin < ev.seq;
+    /* The copy with detail is the repeat the call tables leave out. */
+    is_twin = ev.detail_seq != ATF_V2_NO_DETAIL &&
+              atf_v2_twins_find(&tw, &ev, &twin);
     if (is_twin) {
       sum->twins++;
       report(ctx, ATF_SEVERITY_WARNING, "duplicate_event", ev.offset,
-             "%s: byte offset %llu: record %u repeats record %u (same "
-             "function 0x%016llx, kind, depth; one with detail, %s): an "
-             "event recorded twice",
-             th->index_path, (ull)ev.offset, ev.seq, (uint32_t)twin,
-             (ull)ev.function_id,
-             ev.detail_seq == ATF_V2_NO_DETAIL ? "this one without"
-                                               : "this one with");
+             "%s: byte offset %llu: record %u, with detail, repeats record "
+             "%u, without (same function 0x%016llx, kind, depth): an event "
+             "recorded twice, kept once with this one's detail",
+             th->index_path, (ull)ev.offset, ev.seq, twin,
+             (ull)ev.function_id);
     }
     check_link(ctx, th, &ev);
     if (!is_twin) pair(ctx, th, &ev);

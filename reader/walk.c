@@ -2,10 +2,9 @@
 ** walk.c - the calls of a trace (atf_reader.h, "Walking the calls"): a v4
 ** trace's records read in file order and decoded as far as pairing needs,
 ** or a v2 trace's index records merged by timestamp, fed to an
-** atf_pairing. Over v2, the second record of a twin pair (an event the
+** atf_pairing. Over v2, the copy with detail of a twin pair (an event the
 ** tracer wrote twice: atf_v2_twins) is left out, counted, so that no call
-** is paired twice; its detail, when the kept record has none, is the
-** kept record's registers.
+** is paired twice; its detail is the kept copy's registers.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -180,9 +179,9 @@ static const char *name_of(atf_walker *w, uint64_t function_id) {
   return w->names_seen[i].name;
 }
 
-/* Whether EV is the second record of a twin pair of its file (left out);
-** else *DETAIL is the record holding its registers: its own, or its
-** twin's when only the twin has detail. */
+/* Whether EV is the copy with detail of a twin pair of its file (left out:
+** the copy without detail has the event's own timestamp); else *DETAIL is
+** the record holding its registers: its own, or its twin's. */
 static int is_twin(atf_walker *w, const atf_v2_event *ev, uint64_t *detail,
                    atf_error *err, int *oom) {
   atf_v2_thread *t = thread_of(w, ev->slot);
@@ -192,7 +191,7 @@ static int is_twin(atf_walker *w, const atf_v2_event *ev, uint64_t *detail,
   uint32_t seq;
   *oom = 0;
   *detail = ev->rowid;
-  if (i >= w->v2->thread_count || !t->has_detail) return 0;
+  if (i >= w->v2->thread_count || !t->has_detail) return 0; /* no twins */
   if (!(tw = w->twins[i])) {
     if (!(tw = w->twins[i] = malloc(sizeof *tw))) {
       *oom = 1;
@@ -202,11 +201,8 @@ static int is_twin(atf_walker *w, const atf_v2_event *ev, uint64_t *detail,
     atf_v2_twins_init(tw, t);
   }
   if (!atf_v2_twins_find(tw, ev, &seq)) return 0;
-  if (seq < ev->seq) return 1;
-  if (ev->detail_seq == ATF_V2_NO_DETAIL &&
-      atf_v2_event_read(t, seq, &twin, err) == ATF_OK &&
-      twin.detail_seq != ATF_V2_NO_DETAIL)
-    *detail = twin.rowid;
+  if (ev->detail_seq != ATF_V2_NO_DETAIL) return 1;
+  if (atf_v2_event_read(t, seq, &twin, err) == ATF_OK) *detail = twin.rowid;
   return 0;
 }
 

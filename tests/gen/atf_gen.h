@@ -169,9 +169,10 @@ int atf_gen_make_dirs(const char *path);
 **   and an rsp to sp, stack_size 0. Every record is 540 bytes.
 ** - v2_twins: every event twice, as the drain writes a thread's index lane
 **   and then its detail lane: per thread, batches of 8 events
-**   (v2_twin_batch), first
-**   without detail, then those with detail again with a timestamp 40 to 399
-**   ns later, so timestamps go backwards in each file between batches.
+**   (v2_twin_batch), first without detail, then those with detail again
+**   with a timestamp 40 to 399 ns later but not after the thread's next
+**   event (as the agent takes it), so timestamps go backwards in each file
+**   between batches.
 ** - without_manifest: an unfinalized (crashed) trace: placeholder headers,
 **   no footers, no manifest.json. tear_bytes (under 32, only then): the
 **   last index record written is cut by that many bytes.

@@ -274,20 +274,26 @@ static int write_record(v2_writer *w, uint32_t slot, const v2_event *e,
   return 0;
 }
 
-/* A drain pass over one thread's lanes: the index lane's copies (no
-** detail), then the detail lane's (detail, a timestamp taken a little
-** later by the agent). */
-static int drain_batch(v2_writer *w, uint32_t slot) {
+/* A drain pass over the first N events of one thread's lanes: the index
+** lane's copies (no detail), then the detail lane's (detail, a timestamp
+** the agent took 40 to 399 ns later, but before the thread's next event:
+** t->batch[N] when there is one). The events after N stay. */
+static int drain_batch(v2_writer *w, uint32_t slot, uint32_t n) {
   v2_thread *t = &w->slots[slot];
-  for (uint32_t i = 0; i < t->batched; i++)
+  for (uint32_t i = 0; i < n; i++)
     if (write_record(w, slot, &t->batch[i], 0) != 0) return -1;
-  for (uint32_t i = 0; i < t->batched; i++) {
+  for (uint32_t i = 0; i < n; i++) {
     v2_event e = t->batch[i];
+    uint64_t later = 40 + mix(w->twin_rng++) % 360;
     if (!e.detail) continue;
-    e.ts += 40 + mix(w->twin_rng++) % 360;
+    if (i + 1 < t->batched && t->batch[i + 1].ts >= e.ts &&
+        t->batch[i + 1].ts - e.ts < later)
+      later = t->batch[i + 1].ts - e.ts;
+    e.ts += later;
     if (write_record(w, slot, &e, 1) != 0) return -1;
   }
-  t->batched = 0;
+  memmove(t->batch, t->batch + n, (t->batched - n) * sizeof *t->batch);
+  t->batched -= n;
   return 0;
 }
 
@@ -566,17 +572,21 @@ int atf_gen_write_v2(const char *dir, const atf_gen_options *o,
     if (o->v2_twins) {
       v2_thread *t = thread_of(w, info.thread);
       if (!t) goto done;
-      if (!t->batch && !(t->batch = malloc(batch * sizeof *t->batch)))
+      /* One event more than a batch: the next event bounds the last's
+      ** detail timestamp. */
+      if (!t->batch &&
+          !(t->batch = malloc(((size_t)batch + 1) * sizeof *t->batch)))
         goto nomem;
       t->batch[t->batched++] = e;
-      if (t->batched == batch && drain_batch(w, info.thread) != 0)
+      if (t->batched == batch + 1 && drain_batch(w, info.thread, batch) != 0)
         goto done;
     } else if (write_record(w, info.thread, &e, e.detail) != 0) {
       goto done;
     }
   }
   for (uint32_t s = 0; o->v2_twins && s < MAX_SLOTS; s++)
-    if (w->slots[s].batched && drain_batch(w, s) != 0) goto done;
+    if (w->slots[s].batched && drain_batch(w, s, w->slots[s].batched) != 0)
+      goto done;
   if (!o->without_manifest) {
     if (write_manifest(w, g) != 0) goto done;
     for (uint32_t s = 0; s < MAX_SLOTS; s++)

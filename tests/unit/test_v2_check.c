@@ -290,9 +290,9 @@ static void check__twins_and_backwards__then_warnings_per_record(void) {
   EXPECT(&x, "ts_backwards", ATF_SEVERITY_WARNING, 64 + 96,
          "record 3's timestamp 105 is 195 ns before the previous record's");
   EXPECT(&x, "duplicate_event", ATF_SEVERITY_WARNING, 64 + 96,
-         "record 3 repeats record 0");
+         "record 3, with detail, repeats record 0, without");
   EXPECT(&x, "duplicate_event", ATF_SEVERITY_WARNING, 64 + 128,
-         "record 4 repeats record 1");
+         "record 4, with detail, repeats record 1, without");
   CHECK_U64(s.twins, 2);
   CHECK_U64(s.backwards, 1);
   CHECK_U64(x.n, 3);
