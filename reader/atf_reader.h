@@ -598,11 +598,12 @@ atf_walker *atf_walker_new(const atf_map *map, const atf_walk_options *o);
 /* A walker over the v2 trace T (which must outlive it): its index records
 ** merged by timestamp (only the threads of O's filter: a v2 thread is its
 ** slot), the copy with detail of each twin pair left out (counted: twins),
-** calls paired by function id and depth. Twins are found at any distance
-** (atf_v2_twins: a merge of each file's two lanes that reads ahead of the
-** walk as far as a pair's copies lie apart), so the kept copy, without
-** detail, takes its twin's as its registers (atf_call.detail_offset); memory: under 1 KB per thread walked that has
-** a detail file. skip_corrupt and tolerate do not
+** calls paired by function id and depth. Twins are found up to
+** ATF_V2_TWIN_REACH records apart (atf_v2_twins: a merge of each file's
+** two lanes that reads ahead of the walk as far as a pair's copies lie
+** apart), so the kept copy, without detail, takes its twin's as its
+** registers (atf_call.detail_offset); memory: about 1 KB per thread
+** walked that has a detail file. skip_corrupt and tolerate do not
 ** apply (v2 records are fixed-size); seek, stop_at, restore_call and the
 ** call checkpoints are v4's. Keys (atf_call.offset) are rowids. */
 struct atf_v2_trace;

@@ -660,21 +660,35 @@ void atf_v2_merge_free(atf_v2_merge *m);
 **     takes both copies before the thread goes on; not checked where the
 **     clock went back);
 **   - else the earlier head has no twin (the one without detail on a tie)
-**     and the merge moves past it - unless its twin is among the next 64
-**     records of the other lane (a clock that went back, a record the
-**     other lane never got): then the other head has none.
+**     and the merge moves past it - unless its twin is among the next
+**     ATF_V2_TWIN_LOOKAHEAD records of the other lane (a clock that went
+**     back, a record the other lane never got): then the other head has
+**     none.
 ** A record without a copy (a return while the flight recorder is off, an
 ** event a lane dropped) is passed over that way; each record belongs to at
-** most one pair. A thread without a detail file has no twins. The call
-** tables keep the copy without detail (its timestamp is the event's) and
-** read the other's detail record as its registers. Memory: fixed, small. */
+** most one pair. Copies more than ATF_V2_TWIN_REACH records apart are not
+** found (the bound keeps the pages read ahead few). A thread without a
+** detail file has no twins. The call tables keep the copy without detail
+** (its timestamp is the event's) and read the other's detail record as
+** its registers. Memory: about 1 KB; time: linear in the file. */
 #define ATF_V2_TWIN_WINDOW_NS 1000
+#define ATF_V2_TWIN_LOOKAHEAD 64
+#define ATF_V2_TWIN_REACH (1u << 18) /* 8 MiB of index.atf */
+
+typedef struct atf_v2_twin_lane {
+  uint64_t scan;   /* the next record of the file to look at */
+  uint32_t ring[ATF_V2_TWIN_LOOKAHEAD + 2]; /* next undecided, head first */
+  uint32_t first, count;
+  uint64_t pushed;    /* records of the lane put in the ring so far */
+  uint64_t pushed_ts; /* the last one's timestamp */
+  uint64_t last_step; /* the ordinal of the last that went back in time */
+  int decided;        /* the fields below hold the last record decided */
+  uint32_t last, last_twin; /* its number; its twin's or UINT32_MAX */
+  uint64_t last_ts;
+} atf_v2_twin_lane;
 
 typedef struct atf_v2_twin_merge {
-  uint64_t next[2];     /* next record to read, per lane */
-  atf_v2_event head[2]; /* [0] without detail, [1] with detail */
-  int have[2];          /* head[k] holds an undecided record */
-  uint32_t last[2];     /* the last record decided, per lane */
+  atf_v2_twin_lane lane[2]; /* [0] without detail, [1] with detail */
 } atf_v2_twin_merge;
 
 typedef struct atf_v2_twins {

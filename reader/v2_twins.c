@@ -6,16 +6,19 @@
 ** drain writes both lanes into the same file, in batches. Each lane's
 ** records are a sequence in time order, so the copies are found by a merge
 ** of the two sequences, whatever their distance in the file.
+**
+** Each lane keeps a ring of its next undecided records (the head first)
+** and the file position its search has reached: a file record is looked
+** at once per lane, and a look ahead reads the ring, so the merge stays
+** linear whatever the file holds.
 */
 #include <string.h>
 
 #include "internal.h"
 
 enum { PLAIN = 0, DETAILED = 1 };
-
-/* How far a look ahead goes: records of the lane, records of the file. */
-#define LOOKAHEAD_LANE 64
-#define LOOKAHEAD_FILE 4096
+#define RING (ATF_V2_TWIN_LOOKAHEAD + 2) /* a look ahead reads one further */
+#define NO_TWIN UINT32_MAX
 
 static int lane_of(const atf_v2_event *ev) {
   return ev->detail_seq != ATF_V2_NO_DETAIL ? DETAILED : PLAIN;
@@ -26,113 +29,153 @@ void atf_v2_twins_init(atf_v2_twins *tw, const atf_v2_thread *t) {
   tw->thread = t;
 }
 
-/* The first record of lane S at or after record number *SEQ, read into
-** OUT, no further than LIMIT records of the file on; *SEQ moves past it.
-** A record of the other lane is passed over by its detail link alone (its
-** last 4 bytes), not decoded. */
-static int lane_next(const atf_v2_thread *t, int s, uint64_t *seq,
-                     uint64_t limit, atf_v2_event *out) {
+/* Record K (0: the head) of lane S's undecided records into OUT, when the
+** lane has one before record LIMIT of the file. A record of the other lane
+** is passed over by its detail link alone (its last 4 bytes). */
+static int lane_at(atf_v2_twin_merge *m, const atf_v2_thread *t, int s,
+                   uint32_t k, uint64_t limit, atf_v2_event *out) {
+  atf_v2_twin_lane *l = &m->lane[s];
   const uint8_t *records = t->index_map.data + 64; /* after the header */
-  uint64_t end = t->index.records;
-  if (t->index_status != ATF_OK) return 0;
-  if (limit < end - *seq) end = *seq + limit;
-  while (*seq < end) {
-    const uint8_t *p = records + ATF_V2_INDEX_RECORD_BYTES * *seq;
+  uint64_t end = t->index_status == ATF_OK ? t->index.records : 0;
+  uint32_t seq;
+  if (limit < end) end = limit;
+  while (l->count <= k && l->scan < end) {
+    const uint8_t *p = records + ATF_V2_INDEX_RECORD_BYTES * l->scan;
     if ((atf_le32(p + 28) != ATF_V2_NO_DETAIL ? DETAILED : PLAIN) == s) {
-      atf_v2_event_decode(p, t->slot, *seq, out);
-      ++*seq;
-      return 1;
+      uint64_t ts = atf_le64(p);
+      if (l->pushed > 0 && ts < l->pushed_ts) l->last_step = l->pushed;
+      l->pushed_ts = ts;
+      l->pushed++;
+      l->ring[(l->first + l->count++) % RING] = (uint32_t)l->scan;
     }
-    ++*seq;
+    l->scan++;
   }
-  return 0;
+  if (l->count <= k) return 0;
+  seq = l->ring[(l->first + k) % RING];
+  atf_v2_event_decode(records + ATF_V2_INDEX_RECORD_BYTES * (uint64_t)seq,
+                      t->slot, seq, out);
+  return 1;
 }
 
-/* Fills m->head[S] unless it holds a record; 0 when lane S has ended. */
-static int load(atf_v2_twin_merge *m, const atf_v2_thread *t, int s) {
-  if (!m->have[s])
-    m->have[s] = lane_next(t, s, &m->next[s], UINT64_MAX, &m->head[s]);
-  return m->have[s];
+/* How far into the file the lanes are searched: ATF_V2_TWIN_REACH records
+** past the first undecided record of either lane. */
+static uint64_t horizon(const atf_v2_twin_merge *m) {
+  uint64_t first = UINT64_MAX;
+  for (int s = 0; s < 2; s++) {
+    const atf_v2_twin_lane *l = &m->lane[s];
+    uint64_t next = l->count ? l->ring[l->first] : l->scan;
+    if (next < first) first = next;
+  }
+  return first + ATF_V2_TWIN_REACH;
 }
 
-/* Whether D (with detail) can be the copy of P (without): same function,
+/* Whether D (with detail) can be the copy of P (without), P_NEXT being
+** the index lane's record after P (NULL: none in reach): same function,
 ** kind and depth, taken 0 to ATF_V2_TWIN_WINDOW_NS after P and, the agent
-** taking both before the thread goes on, not after the index lane's next
-** record (unless the clock went back there). */
-static int are_twins(const atf_v2_thread *t, const atf_v2_event *p,
+** taking both before the thread goes on, not after P_NEXT (unless the
+** clock went back there). */
+static int are_twins(const atf_v2_event *p, const atf_v2_event *p_next,
                      const atf_v2_event *d) {
-  atf_v2_event next;
-  uint64_t seq = (uint64_t)p->seq + 1;
   if (p->function_id != d->function_id || p->kind != d->kind ||
       p->call_depth != d->call_depth || d->ts_ns < p->ts_ns ||
       d->ts_ns - p->ts_ns > ATF_V2_TWIN_WINDOW_NS)
     return 0;
-  return !lane_next(t, PLAIN, &seq, LOOKAHEAD_FILE, &next) ||
-         next.ts_ns < p->ts_ns || d->ts_ns <= next.ts_ns;
+  return !p_next || p_next->ts_ns < p->ts_ns || d->ts_ns <= p_next->ts_ns;
 }
 
-/* Whether X (the head of its lane) has a twin among the next records of
-** the other lane after its head AFTER, which is not X's twin.
+/* Whether X, the head of its lane, has a twin among the next records of
+** the other lane after that lane's head AFTER (not X's twin).
 ** - X without detail, AFTER not earlier (the common case: X a return the
-**   detail lane did not get): a lane in time order puts X's copy before
-**   AFTER, so only a copy not later than AFTER (a tie) or past a step back
-**   of the clock counts; the look stops where the lane, in order, passes
-**   the latest time X's copy can have.
+**   detail lane did not get): in time order X's copy would come before
+**   AFTER, so only a copy past a step back of the clock counts, or one
+**   after AFTER when AFTER ties with X (AFTER then may be the copy of an
+**   event the index lane lost). The look stops where the lane, in order,
+**   passes the latest time X's copy can have - unless the clock went back
+**   at X in its own lane, or further on within the look ahead in the
+**   other: X's copy may lie past that step.
 ** - X with detail, AFTER later (a clock gone back, an index lane drop): X's
-**   original must be earlier than AFTER, so past a step back; looks on. */
-static int twin_ahead(const atf_v2_thread *t, const atf_v2_event *x,
-                      const atf_v2_event *after) {
+**   original is earlier than AFTER, so past a step back; looks on. */
+static int twin_ahead(atf_v2_twin_merge *m, const atf_v2_thread *t,
+                      const atf_v2_event *x, const atf_v2_event *after,
+                      uint64_t limit) {
   int s = !lane_of(x), stepped = 0;
-  uint64_t seq = (uint64_t)after->seq + 1;
+  const atf_v2_twin_lane *own = &m->lane[lane_of(x)];
+  int went_back = own->decided && x->ts_ns < own->last_ts;
   uint64_t latest = x->ts_ns + ATF_V2_TWIN_WINDOW_NS;
   uint64_t prev = after->ts_ns;
-  atf_v2_event y;
+  atf_v2_event y, next, x_next;
+  int has_x_next = s == DETAILED && lane_at(m, t, PLAIN, 1, limit, &x_next);
+  const atf_v2_twin_lane *other = &m->lane[s];
+  uint64_t head;
   if (latest < x->ts_ns) latest = UINT64_MAX; /* overflow */
-  for (int n = 0; n < LOOKAHEAD_LANE &&
-                  lane_next(t, s, &seq, LOOKAHEAD_FILE, &y);
-       n++) {
+  lane_at(m, t, s, ATF_V2_TWIN_LOOKAHEAD, limit, &y); /* the ring filled */
+  head = other->pushed - other->count; /* the lane's ordinal of AFTER */
+  for (uint32_t k = 1; k <= ATF_V2_TWIN_LOOKAHEAD &&
+                       lane_at(m, t, s, k, limit, &y);
+       k++) {
     stepped |= y.ts_ns < prev;
     prev = y.ts_ns;
     if (s == PLAIN) {
-      if (are_twins(t, &y, x)) return 1;
-    } else if (stepped || y.ts_ns <= after->ts_ns) {
-      if (are_twins(t, x, &y)) return 1;
-    } else if (y.ts_ns > latest) {
-      return 0; /* in order, past any copy of X */
+      int has_next = lane_at(m, t, PLAIN, k + 1, limit, &next);
+      if (are_twins(&y, has_next ? &next : NULL, x)) return 1;
+    } else if (stepped || y.ts_ns <= after->ts_ns ||
+               after->ts_ns == x->ts_ns) {
+      if (are_twins(x, has_x_next ? &x_next : NULL, &y)) return 1;
+    } else if (y.ts_ns > latest && !went_back &&
+               !(other->pushed > 0 && other->last_step > head + k)) {
+      return 0; /* in order, past any copy of X, and no step back ahead */
     }
   }
   return 0;
 }
 
+/* Decides the head of lane S (EV): its twin is TWIN, or NO_TWIN. */
+static void decide(atf_v2_twin_merge *m, int s, const atf_v2_event *ev,
+                   uint32_t twin) {
+  atf_v2_twin_lane *l = &m->lane[s];
+  l->first = (l->first + 1) % RING;
+  l->count--;
+  l->decided = 1;
+  l->last = ev->seq;
+  l->last_ts = ev->ts_ns;
+  l->last_twin = twin;
+}
+
 /* One step of the merge: pairs the heads, or decides that one of them has
 ** no twin. Returns 0 when both lanes have ended. */
-static int step(atf_v2_twin_merge *m, const atf_v2_thread *t, uint32_t *paired) {
-  int plain = load(m, t, PLAIN), detailed = load(m, t, DETAILED);
-  const atf_v2_event *p = &m->head[PLAIN], *d = &m->head[DETAILED];
-  int drop;
-  *paired = 0;
-  if (!plain && !detailed) return 0;
-  if (plain && detailed && are_twins(t, p, d)) {
-    *paired = 1;
-    m->last[PLAIN] = p->seq;
-    m->last[DETAILED] = d->seq;
-    m->have[PLAIN] = m->have[DETAILED] = 0;
-    return 1;
+static int step(atf_v2_twin_merge *m, const atf_v2_thread *t) {
+  uint64_t records = t->index_status == ATF_OK ? t->index.records : 0;
+  uint64_t limit;
+  atf_v2_event p, d, p_next;
+  int plain, detailed, drop;
+  for (;;) { /* until a head is in reach (the searches move on) */
+    limit = horizon(m);
+    plain = lane_at(m, t, PLAIN, 0, limit, &p);
+    detailed = lane_at(m, t, DETAILED, 0, limit, &d);
+    if (plain || detailed) break;
+    if (m->lane[PLAIN].scan >= records && m->lane[DETAILED].scan >= records)
+      return 0;
+  }
+  if (plain && detailed) {
+    int has_next = lane_at(m, t, PLAIN, 1, limit, &p_next);
+    if (are_twins(&p, has_next ? &p_next : NULL, &d)) {
+      decide(m, PLAIN, &p, d.seq);
+      decide(m, DETAILED, &d, p.seq);
+      return 1;
+    }
   }
   /* The earlier head has no twin (the one without detail on a tie) -
-  ** unless its twin is just ahead in the other lane, as after a clock that
-  ** went back or beside a record the other lane never got: then it is the
-  ** other head that has none. */
+  ** unless its twin is just ahead in the other lane: then the other head
+  ** has none. */
   if (!detailed)
     drop = PLAIN;
   else if (!plain)
     drop = DETAILED;
-  else if (d->ts_ns >= p->ts_ns)
-    drop = twin_ahead(t, p, d) ? DETAILED : PLAIN;
+  else if (d.ts_ns >= p.ts_ns)
+    drop = twin_ahead(m, t, &p, &d, limit) ? DETAILED : PLAIN;
   else
-    drop = twin_ahead(t, d, p) ? PLAIN : DETAILED;
-  m->last[drop] = m->head[drop].seq;
-  m->have[drop] = 0;
+    drop = twin_ahead(m, t, &d, &p, limit) ? PLAIN : DETAILED;
+  decide(m, drop, drop == PLAIN ? &p : &d, NO_TWIN);
   return 1;
 }
 
@@ -141,21 +184,16 @@ int atf_v2_twins_find(atf_v2_twins *tw, const atf_v2_event *ev,
   const atf_v2_thread *t = tw->thread;
   int s = lane_of(ev);
   atf_v2_twin_merge *m = &tw->merge[s];
-  uint32_t paired;
+  const atf_v2_twin_lane *l = &m->lane[s];
   /* A pair needs a record with detail: no detail file, no twins. */
   if (!t->has_detail) return 0;
   /* Decided already (a question out of file order): start over. */
-  if (m->have[s] ? m->head[s].seq > ev->seq : m->next[s] > ev->seq)
-    memset(m, 0, sizeof *m);
-  while (load(m, t, s) && m->head[s].seq <= ev->seq) {
-    int mine = m->head[s].seq == ev->seq;
-    if (!step(m, t, &paired)) return 0;
-    if (mine && !m->have[s]) { /* decided */
-      if (paired) *twin = m->last[!s];
-      return (int)paired;
-    }
-  }
-  return 0;
+  if (l->decided && l->last >= ev->seq) memset(m, 0, sizeof *m);
+  while (!l->decided || l->last < ev->seq)
+    if (!step(m, t)) return 0;
+  if (l->last != ev->seq || l->last_twin == NO_TWIN) return 0;
+  *twin = l->last_twin;
+  return 1;
 }
 
 uint32_t atf_v2_twin_kept(const atf_v2_thread *t, const atf_v2_event *ev) {

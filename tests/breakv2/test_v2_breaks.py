@@ -418,6 +418,39 @@ def calls__v2_generated_twins_with_clock_steps__then_same_as_v4(db, work):
     expect(twins == want[0], f"{twins} pairs for {want[0]} calls")
 
 
+def calls__v2_lost_index_records_then_clock_step__then_pairs_after_it(db,
+                                                                       work):
+    """The index lane lost two calls (only their detail copies, at 10010
+    and 12010, exist); then the clock went back and 50 events follow, each
+    held twice. The lost records' copies must not hide the step: 52 calls,
+    50 pairs."""
+    f, g = (7 << 32) | 1, (7 << 32) | 2
+    plain, detail = [], [(10010, f, 1, 1, True), (12010, g, 1, 2, True)]
+    for i in range(50):
+        ts, fid = 5000 + 100 * i, f if i % 2 else g
+        plain.append((ts, fid, 1, 3 + i, False))
+        detail.append((ts + 10, fid, 1, 3 + i, True))
+    t = os.path.join(work, "pid_1")
+    write_v2(t, plain + detail, {f: "f", g: "g"})
+    (calls,) = db.execute("SELECT count(*) FROM atf_calls(?)", (t,)).fetchone()
+    expect(calls == 52, f"{calls} calls for 52")
+    expect(summary(db, t)["twins"] == 50, "twins: 50 pairs")
+
+
+def calls__v2_lost_index_record_tied_with_next__then_next_paired(db, work):
+    """The index lane lost call A (its copy at 1400, the very ns of the next
+    event B on a coarse clock); B (1400) is held twice (copy at 1450): 2
+    calls, B with its copy's registers, 1 pair."""
+    f, g = (7 << 32) | 1, (7 << 32) | 2
+    records = [(1400, f, 1, 2, False), (1400, g, 1, 1, True),
+               (1450, f, 1, 2, True)]
+    t = os.path.join(work, "pid_1")
+    write_v2(t, records, {f: "f", g: "g"})
+    rows = db.execute("SELECT offset, symbol, argument_registers ->> 'rdi' "
+                      "FROM atf_calls(?) ORDER BY offset", (t,)).fetchall()
+    expect(rows == [(0, "f", 2), (1, "g", 1)], f"calls: {rows}")
+
+
 def summary(db, trace):
     (m,) = db.execute("SELECT message FROM atf_check(?) WHERE code = "
                       "'summary'", (trace,)).fetchone()
@@ -461,6 +494,8 @@ CASES = [
     calls__v2_detail_copy_first_in_file__then_index_copy_kept,
     stack__v2_at_left_out_copy__then_stack_of_the_event,
     calls__v2_generated_twins_with_clock_steps__then_same_as_v4,
+    calls__v2_lost_index_records_then_clock_step__then_pairs_after_it,
+    calls__v2_lost_index_record_tied_with_next__then_next_paired,
 ]
 
 
