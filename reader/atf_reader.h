@@ -598,7 +598,7 @@ atf_walker *atf_walker_new(const atf_map *map, const atf_walk_options *o);
 /* A walker over the v2 trace T (which must outlive it): its index records
 ** merged by timestamp (only the threads of O's filter: a v2 thread is its
 ** slot), the copy with detail of each twin pair left out (counted: twins),
-** calls paired by function id and depth. Twins are found up to
+** calls paired by function id and depth. Twins are found fewer than
 ** ATF_V2_TWIN_REACH records apart (atf_v2_twins: a merge of each file's
 ** two lanes that reads ahead of the walk as far as a pair's copies lie
 ** apart), so the kept copy, without detail, takes its twin's as its

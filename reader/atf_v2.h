@@ -666,8 +666,10 @@ void atf_v2_merge_free(atf_v2_merge *m);
 **     none.
 ** A record without a copy (a return while the flight recorder is off, an
 ** event a lane dropped) is passed over that way; each record belongs to at
-** most one pair. Copies more than ATF_V2_TWIN_REACH records apart are not
-** found (the bound keeps the pages read ahead few). A thread without a
+** most one pair. Copies ATF_V2_TWIN_REACH or more records apart are not
+** found (the bound keeps the pages read ahead few; beyond it a batch's
+** events count twice, and with a clock that also steps back often, the
+** merge can pair copies of different events or fall out of step). A thread without a
 ** detail file has no twins. The call tables keep the copy without detail
 ** (its timestamp is the event's) and read the other's detail record as
 ** its registers. Memory: about 1 KB; time: linear in the file. */
@@ -683,7 +685,9 @@ typedef struct atf_v2_twin_lane {
   uint64_t pushed_ts; /* the last one's timestamp */
   uint64_t last_step; /* the ordinal of the last that went back in time */
   int decided;        /* the fields below hold the last record decided */
-  uint32_t last, last_twin; /* its number; its twin's or UINT32_MAX */
+  uint32_t last;      /* its number */
+  int last_paired;    /* it has a twin: */
+  uint32_t last_twin; /* the twin's number */
   uint64_t last_ts;
 } atf_v2_twin_lane;
 

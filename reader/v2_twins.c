@@ -18,7 +18,6 @@
 
 enum { PLAIN = 0, DETAILED = 1 };
 #define RING (ATF_V2_TWIN_LOOKAHEAD + 2) /* a look ahead reads one further */
-#define NO_TWIN UINT32_MAX
 
 static int lane_of(const atf_v2_event *ev) {
   return ev->detail_seq != ATF_V2_NO_DETAIL ? DETAILED : PLAIN;
@@ -129,16 +128,17 @@ static int twin_ahead(atf_v2_twin_merge *m, const atf_v2_thread *t,
   return 0;
 }
 
-/* Decides the head of lane S (EV): its twin is TWIN, or NO_TWIN. */
+/* Decides the head of lane S (EV): its twin is TWIN, or none (NULL). */
 static void decide(atf_v2_twin_merge *m, int s, const atf_v2_event *ev,
-                   uint32_t twin) {
+                   const atf_v2_event *twin) {
   atf_v2_twin_lane *l = &m->lane[s];
   l->first = (l->first + 1) % RING;
   l->count--;
   l->decided = 1;
   l->last = ev->seq;
   l->last_ts = ev->ts_ns;
-  l->last_twin = twin;
+  l->last_paired = twin != NULL;
+  l->last_twin = twin ? twin->seq : 0;
 }
 
 /* One step of the merge: pairs the heads, or decides that one of them has
@@ -159,8 +159,8 @@ static int step(atf_v2_twin_merge *m, const atf_v2_thread *t) {
   if (plain && detailed) {
     int has_next = lane_at(m, t, PLAIN, 1, limit, &p_next);
     if (are_twins(&p, has_next ? &p_next : NULL, &d)) {
-      decide(m, PLAIN, &p, d.seq);
-      decide(m, DETAILED, &d, p.seq);
+      decide(m, PLAIN, &p, &d);
+      decide(m, DETAILED, &d, &p);
       return 1;
     }
   }
@@ -175,7 +175,7 @@ static int step(atf_v2_twin_merge *m, const atf_v2_thread *t) {
     drop = twin_ahead(m, t, &p, &d, limit) ? DETAILED : PLAIN;
   else
     drop = twin_ahead(m, t, &d, &p, limit) ? PLAIN : DETAILED;
-  decide(m, drop, drop == PLAIN ? &p : &d, NO_TWIN);
+  decide(m, drop, drop == PLAIN ? &p : &d, NULL);
   return 1;
 }
 
@@ -191,7 +191,7 @@ int atf_v2_twins_find(atf_v2_twins *tw, const atf_v2_event *ev,
   if (l->decided && l->last >= ev->seq) memset(m, 0, sizeof *m);
   while (!l->decided || l->last < ev->seq)
     if (!step(m, t)) return 0;
-  if (l->last != ev->seq || l->last_twin == NO_TWIN) return 0;
+  if (l->last != ev->seq || !l->last_paired) return 0;
   *twin = l->last_twin;
   return 1;
 }
