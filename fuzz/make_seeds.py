@@ -127,24 +127,12 @@ def read_varint(data, pos):
 
 
 def kind_of(body):
-    """The payload field number (10..14) of a well-formed Event body."""
-    kind, pos = 0, 0
-    while pos < len(body):
-        t, pos = read_varint(body, pos)
-        wire = t & 7
-        if wire == 0:
-            _, pos = read_varint(body, pos)
-        elif wire == 1:
-            pos += 8
-        elif wire == 5:
-            pos += 4
-        elif wire == 2:
-            n, pos = read_varint(body, pos)
-            pos += n
-            if 10 <= t >> 3 <= 14:
-                kind = t >> 3
-        else:
-            return -1
+    """The payload field number (10..14) of a well-formed Event body; raises
+    IndexError/ValueError (fields) on bytes that are no message."""
+    kind = 0
+    for number, wire, _ in fields(body):
+        if wire == 2 and 10 <= number <= 14:
+            kind = number
     return kind
 
 
@@ -658,7 +646,7 @@ def main():
         for i, body in enumerate(split_records(data)):
             try:
                 kind = kind_of(body)
-            except IndexError:  # a corrupt record
+            except (IndexError, ValueError):  # a corrupt record
                 kind = -1
             if kind in seen:
                 continue
