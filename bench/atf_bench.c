@@ -990,7 +990,6 @@ static int parse_args(bench *b, int argc, char **argv) {
 static int run(bench *b) {
   atf_trace_paths paths;
   atf_error err;
-  char *load_err = NULL;
 
   if (prepare_trace(b) != 0) return -1;
   if (atf_trace_paths_resolve(b->trace_dir, &paths, &err) != ATF_OK)
@@ -1000,15 +999,7 @@ static int run(bench *b) {
   if (warm_page_cache(b) != 0 || sample_offsets(b) != 0) return -1;
   print_machine(b);
 
-  if (sqlite3_open(":memory:", &b->db) != SQLITE_OK) return -1;
-  sqlite3_enable_load_extension(b->db, 1);
-  if (sqlite3_load_extension(b->db, ATF_EXTENSION_PATH, "sqlite3_atf_init",
-                             &load_err) != SQLITE_OK) {
-    fprintf(stderr, "atf_bench: loading %s: %s\n", ATF_EXTENSION_PATH,
-            load_err ? load_err : "?");
-    sqlite3_free(load_err);
-    return -1;
-  }
+  if (!(b->db = open_with_extension("atf_bench"))) return -1;
 
   printf("%-34s %9s %9s %9s %8s  %s\n", "measure", "wall s", "MB/s", "ns/event",
          "ratio", "ratio to; notes");

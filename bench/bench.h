@@ -116,6 +116,9 @@ uint64_t ru_maxrss_bytes(void);
 ** (Linux >= 4.0). */
 int reset_peak_rss(void);
 
+/* An in-memory database with the extension (ATF_EXTENSION_PATH) loaded;
+** NULL, after a message that starts with WHO, when it cannot be had. */
+sqlite3 *open_with_extension(const char *who);
 /* Prepares SQL on b->db, binding the trace to ?1 when SQL has parameters. */
 int prepare(bench *b, const char *sql, sqlite3_stmt **st);
 /* Runs a one-row query REPEAT times (best time in *BEST, the page faults of

@@ -241,3 +241,23 @@ void print_target_records(void) {
            r->higher ? ">=" : "<=", r->limit, r->value, r->unit, r->note);
   }
 }
+
+sqlite3 *open_with_extension(const char *who) {
+  sqlite3 *db = NULL;
+  char *err = NULL;
+  if (sqlite3_open(":memory:", &db) != SQLITE_OK) {
+    fprintf(stderr, "%s: cannot open an in-memory database\n", who);
+    sqlite3_close(db);
+    return NULL;
+  }
+  sqlite3_enable_load_extension(db, 1);
+  if (sqlite3_load_extension(db, ATF_EXTENSION_PATH, "sqlite3_atf_init",
+                             &err) != SQLITE_OK) {
+    fprintf(stderr, "%s: loading %s: %s\n", who, ATF_EXTENSION_PATH,
+            err ? err : "?");
+    sqlite3_free(err);
+    sqlite3_close(db);
+    return NULL;
+  }
+  return db;
+}

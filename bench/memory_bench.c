@@ -56,7 +56,6 @@ static const struct {
 int memory_child(int argc, char **argv) {
   sqlite3 *db;
   sqlite3_stmt *st;
-  char *load_err = NULL;
   int kind = -1, rc, ncol;
   uint64_t check = 0, rss0, arena0;
   int64_t rows = 0;
@@ -76,14 +75,7 @@ int memory_child(int argc, char **argv) {
     fprintf(stderr, "atf_bench --child: unknown pass %s\n", argv[0]);
     return 2;
   }
-  if (sqlite3_open(":memory:", &db) != SQLITE_OK) return 1;
-  sqlite3_enable_load_extension(db, 1);
-  if (sqlite3_load_extension(db, ATF_EXTENSION_PATH, "sqlite3_atf_init",
-                             &load_err) != SQLITE_OK) {
-    fprintf(stderr, "atf_bench --child: loading %s: %s\n", ATF_EXTENSION_PATH,
-            load_err ? load_err : "?");
-    return 1;
-  }
+  if (!(db = open_with_extension("atf_bench --child"))) return 1;
   if (sqlite3_prepare_v2(db, kinds[kind].sql, -1, &st, NULL) != SQLITE_OK) {
     fprintf(stderr, "atf_bench --child: %s: %s\n", kinds[kind].sql,
             sqlite3_errmsg(db));

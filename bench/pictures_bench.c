@@ -37,6 +37,7 @@
 
 #include "atf_gen.h"
 #include "atf_reader.h"
+#include "bench.h"
 
 #ifndef ATF_EXTENSION_PATH
 #error "ATF_EXTENSION_PATH: the path of atf.so, set by bench/CMakeLists.txt"
@@ -44,12 +45,6 @@
 #ifndef ATF_BENCH_DIR
 #define ATF_BENCH_DIR "."
 #endif
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 typedef struct measure {
   const char *name;
@@ -104,7 +99,6 @@ int main(int argc, char **argv) {
   int repeat = 3;
   struct stat sb;
   sqlite3 *db;
-  char *err = NULL;
   measure ms[] = {
       {"calls scan (baseline)", "SELECT count(*), sum(dur) FROM atf_calls(?1)",
        0, 0, 0},
@@ -156,12 +150,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: no events.bin\n", trace);
     return 1;
   }
-  if (sqlite3_open(":memory:", &db) != SQLITE_OK) return 1;
-  sqlite3_enable_load_extension(db, 1);
-  if (sqlite3_load_extension(db, ATF_EXTENSION_PATH, NULL, &err) != SQLITE_OK) {
-    fprintf(stderr, "cannot load %s: %s\n", ATF_EXTENSION_PATH, err);
-    return 1;
-  }
+  if (!(db = open_with_extension("pictures_bench"))) return 1;
   printf("trace: %s, events.bin %.1f MB; SQLite %s; best of %d\n", trace,
          (double)sb.st_size / 1e6, sqlite3_libversion(), repeat);
   for (int r = 0; r < repeat; r++)

@@ -354,7 +354,6 @@ int main(int argc, char **argv) {
   trace tr[F_N];
   static merge_times mt[F_N];
   sqlite3 *db;
-  char *err = NULL;
   for (int i = 1; i < argc; i++) {
     const char *opt = argv[i], *v;
     if (strcmp(opt, "--no-twins") == 0) {
@@ -396,12 +395,7 @@ int main(int argc, char **argv) {
       (twins && open_v2(&tr[F_TWINS]) != 0))
     return 1;
 
-  if (sqlite3_open(":memory:", &db) != SQLITE_OK) return 1;
-  sqlite3_enable_load_extension(db, 1);
-  if (sqlite3_load_extension(db, ATF_EXTENSION_PATH, NULL, &err) != SQLITE_OK) {
-    fprintf(stderr, "cannot load %s: %s\n", ATF_EXTENSION_PATH, err);
-    return 1;
-  }
+  if (!(db = open_with_extension("v2_sql_bench"))) return 1;
   printf("ATF v2 against ATF v4, the same seeded events (seed %u, %u "
          "threads); SQLite %s; median of %d runs after a warm-up run\n",
          V2_BENCH_SEED, threads, sqlite3_libversion(), repeat);
