@@ -121,7 +121,7 @@ static int twin_ahead(atf_v2_twin_merge *m, const atf_v2_thread *t,
                after->ts_ns == x->ts_ns) {
       if (are_twins(x, has_x_next ? &x_next : NULL, &y)) return 1;
     } else if (y.ts_ns > latest && !went_back &&
-               !(other->pushed > 0 && other->last_step > head + k)) {
+               other->last_step <= head + k) {
       return 0; /* in order, past any copy of X, and no step back ahead */
     }
   }

@@ -187,7 +187,6 @@ static int is_twin(atf_walker *w, const atf_v2_event *ev, uint64_t *detail,
   atf_v2_thread *t = thread_of(w, ev->slot);
   size_t i = t ? (size_t)(t - w->v2->threads) : w->v2->thread_count;
   atf_v2_twins *tw;
-  atf_v2_event twin;
   uint32_t seq;
   *oom = 0;
   *detail = ev->rowid;
@@ -202,7 +201,7 @@ static int is_twin(atf_walker *w, const atf_v2_event *ev, uint64_t *detail,
   }
   if (!atf_v2_twins_find(tw, ev, &seq)) return 0;
   if (ev->detail_seq != ATF_V2_NO_DETAIL) return 1;
-  if (atf_v2_event_read(t, seq, &twin, err) == ATF_OK) *detail = twin.rowid;
+  *detail = (uint64_t)t->slot << 32 | seq; /* the twin's rowid */
   return 0;
 }
 
